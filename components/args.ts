@@ -1,0 +1,91 @@
+import * as pulumi from "@pulumi/pulumi";
+import { FluxExtraComponent } from "./fluxDistribution";
+
+export type DeployKeyAlgorithm = "ED25519" | "RSA" | "ECDSA";
+
+/** The GitHub repository Flux syncs from; the component commits its manifests there. */
+export interface RepositoryArgs {
+    /** GitHub user or organisation. Must match the `owner` of the github provider. */
+    owner: string;
+    /** Repository name (without `.git`). Also names the Flux objects: `<name>-repo`, `<name>-auth`. */
+    name: string;
+    /** Branch Flux follows and the component commits to. Default `main`. */
+    branch?: string;
+}
+
+export interface DeployKeyArgs {
+    /** Default `ED25519`. `RSA` (4096 bits unless `rsaBits` says otherwise) and `ECDSA` (P-256) are selectable. */
+    algorithm?: DeployKeyAlgorithm;
+    /** RSA key size, 2048–8192. Only with `algorithm: "RSA"`. Default 4096. */
+    rsaBits?: number;
+    /**
+     * Read-only deploy key. Default: read-only, unless image automation is enabled, which
+     * pushes commits and so needs write access.
+     */
+    readOnly?: boolean;
+    /** Title shown in the repository's deploy key list. Default `flux-<clusterName>`. */
+    title?: string;
+}
+
+/** Flux 2.1 multi-tenancy lockdown flags, added to the controllers that accept them. */
+export interface LockdownArgs {
+    /** `--no-cross-namespace-refs=true` on kustomize, helm, notification and the image controllers. */
+    noCrossNamespaceRefs?: boolean;
+    /** `--no-remote-bases=true` on kustomize-controller. */
+    noRemoteBases?: boolean;
+    /**
+     * `--default-service-account=<name>` on kustomize and helm controllers. Welkin does not
+     * support Flux's impersonation model, so the component warns when this is set.
+     */
+    defaultServiceAccount?: string;
+}
+
+export interface ImagePullSecretArgs {
+    /** Name of the `kubernetes.io/dockerconfigjson` Secret in `flux-system` the controllers pull with. */
+    name: string;
+    /**
+     * Contents of `.dockerconfigjson`. When set, the component creates the Secret (as a Pulumi
+     * secret); otherwise it must be created in `flux-system` by other means.
+     */
+    dockerConfigJson?: pulumi.Input<string>;
+}
+
+export interface WelkinFluxArgs {
+    /** Cluster name; the manifests live in `clusters/<clusterName>/flux-system` of the repository. */
+    clusterName: string;
+    repository: RepositoryArgs;
+    /** HNC parent of the `flux-system` subnamespace. Default `production`. */
+    parentNamespace?: string;
+    /** More parent namespaces (e.g. `staging`) that Flux may deploy into: they get the Roles and the admin delegation too. */
+    extraParentNamespaces?: string[];
+    /**
+     * Must be `flux-system` (the default): Welkin binds its Flux `crd-controller` ClusterRole to
+     * the controllers' ServiceAccounts in `flux-system` only. Present so that a rename is
+     * refused with an explanation instead of failing at run time.
+     */
+    namespace?: string;
+    /** Flux version. Default `v2.1.2`; must be one the package bundles. */
+    fluxVersion?: string;
+    /** Extra Flux controllers: both image controllers, or none. */
+    componentsExtra?: FluxExtraComponent[];
+    /** How often Flux fetches the repository and reconciles (Go duration). Default `1m`. */
+    syncInterval?: string;
+    deployKey?: DeployKeyArgs;
+    /** `known_hosts` for the git server. Default: github.com's published SSH host keys. */
+    knownHosts?: pulumi.Input<string>;
+    lockdown?: LockdownArgs;
+    /** Registry that mirrors `ghcr.io/fluxcd` images (e.g. `harbor.example.com/fluxcd`). Default: `ghcr.io/fluxcd`. */
+    registry?: string;
+    imagePullSecret?: ImagePullSecretArgs;
+    /**
+     * Kubeconfig used to edit the `extra-workload-admins` RoleBinding (admin delegation), which
+     * needs an optimistic-concurrency update the kubernetes provider cannot express. Pass the
+     * same kubeconfig as the kubernetes provider's. Default: `$KUBECONFIG` or `~/.kube/config`,
+     * as kubectl and the kubernetes provider read it.
+     */
+    kubeconfig?: pulumi.Input<string>;
+    /** Kubeconfig context for the admin delegation. Default: the kubeconfig's current context. */
+    kubeContext?: string;
+    /** Commit message prefix for the files committed to the repository. Default `welkin-flux`. */
+    commitMessagePrefix?: string;
+}

@@ -1,0 +1,207 @@
+// The Flux releases this package can install, shipped inside the package: previews and
+// air-gapped environments must never need the network to know what will be committed.
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+
+/** A Kubernetes object as parsed from a manifest. */
+export interface KubeObject {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string; [key: string]: unknown };
+    [key: string]: unknown;
+}
+
+/** The optional Flux controllers `flux install --components-extra` accepts. */
+export const EXTRA_COMPONENTS = ["image-reflector-controller", "image-automation-controller"] as const;
+export type FluxExtraComponent = (typeof EXTRA_COMPONENTS)[number];
+
+export const DEFAULT_COMPONENTS = [
+    "source-controller",
+    "kustomize-controller",
+    "helm-controller",
+    "notification-controller",
+] as const;
+export type FluxController = (typeof DEFAULT_COMPONENTS)[number] | FluxExtraComponent;
+
+interface BundledManifest {
+    /** File under components/manifests/flux/<version>/. */
+    file: string;
+    /** sha256 of the file exactly as `flux install --export` wrote it. */
+    sha256: string;
+}
+
+interface FluxRelease {
+    /** Controller image tags (all under ghcr.io/fluxcd/). */
+    controllers: Record<FluxController, string>;
+    /** `flux install --export` with the default components. */
+    defaultComponents: BundledManifest;
+    /** `flux install --export --components-extra=image-reflector-controller,image-automation-controller`. */
+    withImageAutomation: BundledManifest;
+}
+
+const RELEASES: Record<string, FluxRelease> = {
+    "v2.1.2": {
+        controllers: {
+            "source-controller": "v1.1.2",
+            "kustomize-controller": "v1.1.1",
+            "helm-controller": "v0.36.2",
+            "notification-controller": "v1.1.0",
+            "image-reflector-controller": "v0.30.0",
+            "image-automation-controller": "v0.36.1",
+        },
+        defaultComponents: {
+            file: "gotk-components.yaml",
+            sha256: "d1ad4357b81c135d49a2134174c1f2963a427c489f4e92ecd9684e707fb5a00f",
+        },
+        withImageAutomation: {
+            file: "gotk-components-with-image-automation.yaml",
+            sha256: "5477c6a2a6f07b1dcf8a2ffefb33187b7ad29302558ac9ece16437a1d2e8a08c",
+        },
+    },
+};
+
+export const DEFAULT_FLUX_VERSION = "v2.1.2";
+export const SUPPORTED_FLUX_VERSIONS: readonly string[] = Object.keys(RELEASES);
+
+/** The registry prefix every Flux image in the bundled manifests uses. */
+export const UPSTREAM_IMAGE_REGISTRY = "ghcr.io/fluxcd";
+
+/**
+ * The 13 CRD names Welkin's "self-managed cluster resources" feature lets application
+ * developers update and delete (5 source, 1 kustomize, 1 helm, 3 notification, 3 image).
+ */
+export const WELKIN_ALLOWED_FLUX_CRDS: readonly string[] = [
+    "buckets.source.toolkit.fluxcd.io",
+    "gitrepositories.source.toolkit.fluxcd.io",
+    "helmcharts.source.toolkit.fluxcd.io",
+    "helmrepositories.source.toolkit.fluxcd.io",
+    "ocirepositories.source.toolkit.fluxcd.io",
+    "kustomizations.kustomize.toolkit.fluxcd.io",
+    "helmreleases.helm.toolkit.fluxcd.io",
+    "alerts.notification.toolkit.fluxcd.io",
+    "providers.notification.toolkit.fluxcd.io",
+    "receivers.notification.toolkit.fluxcd.io",
+    "imagepolicies.image.toolkit.fluxcd.io",
+    "imagerepositories.image.toolkit.fluxcd.io",
+    "imageupdateautomations.image.toolkit.fluxcd.io",
+];
+
+export class UnsupportedFluxVersionError extends Error {
+    constructor(version: string) {
+        super(
+            `fluxVersion "${version}" is not bundled with welkin-flux. ` +
+                `Supported versions: ${SUPPORTED_FLUX_VERSIONS.join(", ")}. ` +
+                `Set fluxVersion to one of them (or leave it unset for ${DEFAULT_FLUX_VERSION}).`,
+        );
+        this.name = "UnsupportedFluxVersionError";
+    }
+}
+
+export function isSupportedFluxVersion(version: string): boolean {
+    return Object.prototype.hasOwnProperty.call(RELEASES, version);
+}
+
+function release(version: string): FluxRelease {
+    if (!isSupportedFluxVersion(version)) {
+        throw new UnsupportedFluxVersionError(version);
+    }
+    return RELEASES[version];
+}
+
+/** Where the bundled manifests live; `dist/manifests` once built, `components/manifests` in the repo. */
+export function bundledManifestsDir(): string {
+    return path.join(__dirname, "manifests", "flux");
+}
+
+/** The controllers a component selection installs, in `flux install` order. */
+export function fluxControllers(componentsExtra: readonly FluxExtraComponent[]): FluxController[] {
+    return [...DEFAULT_COMPONENTS, ...EXTRA_COMPONENTS.filter((c) => componentsExtra.includes(c))];
+}
+
+export function controllerImages(version: string, componentsExtra: readonly FluxExtraComponent[]): Record<string, string> {
+    const tags = release(version).controllers;
+    const images: Record<string, string> = {};
+    for (const controller of fluxControllers(componentsExtra)) {
+        images[controller] = `${UPSTREAM_IMAGE_REGISTRY}/${controller}:${tags[controller]}`;
+    }
+    return images;
+}
+
+const textCache = new Map<string, string>();
+const objectCache = new Map<string, KubeObject[]>();
+
+/** The bytes as text if their sha256 is `expected`; a corrupt or edited bundle is an error, never shipped to git. */
+export function verifiedText(bytes: Buffer, expected: string, file: string): string {
+    const actual = crypto.createHash("sha256").update(bytes).digest("hex");
+    if (actual !== expected) {
+        throw new Error(
+            `The bundled Flux manifest ${file} has sha256 ${actual}, expected ${expected}. ` +
+                `The welkin-flux installation is corrupt or was modified: reinstall the package.`,
+        );
+    }
+    return bytes.toString("utf8");
+}
+
+function readVerified(version: string, manifest: BundledManifest): string {
+    const file = path.join(bundledManifestsDir(), version, manifest.file);
+    const cached = textCache.get(file);
+    if (cached !== undefined) {
+        return cached;
+    }
+    const text = verifiedText(fs.readFileSync(file), manifest.sha256, file);
+    textCache.set(file, text);
+    return text;
+}
+
+function selectManifest(version: string, componentsExtra: readonly FluxExtraComponent[]): BundledManifest {
+    const r = release(version);
+    if (componentsExtra.length === 0) {
+        return r.defaultComponents;
+    }
+    if (EXTRA_COMPONENTS.every((c) => componentsExtra.includes(c))) {
+        return r.withImageAutomation;
+    }
+    // Validation rejects this earlier with a message aimed at the user; this guards direct callers.
+    throw new Error(
+        `Flux ${version} is bundled for the default components and for both image controllers together; ` +
+            `componentsExtra [${componentsExtra.join(", ")}] has no bundled manifest.`,
+    );
+}
+
+/**
+ * `gotk-components.yaml` byte for byte as `flux install --export [--components-extra=...]`
+ * of the pinned version writes it, checksum-verified.
+ */
+export function gotkComponentsYaml(version: string, componentsExtra: readonly FluxExtraComponent[]): string {
+    return readVerified(version, selectManifest(version, componentsExtra));
+}
+
+export function gotkComponentsSha256(version: string, componentsExtra: readonly FluxExtraComponent[]): string {
+    return selectManifest(version, componentsExtra).sha256;
+}
+
+/** Parses a multi-document manifest, skipping empty documents. */
+export function parseManifest(text: string): KubeObject[] {
+    return yaml.loadAll(text).filter((doc): doc is KubeObject => doc !== null && typeof doc === "object");
+}
+
+/** The parsed objects of `gotkComponentsYaml`; callers get deep copies they may change. */
+export function gotkComponentsObjects(version: string, componentsExtra: readonly FluxExtraComponent[]): KubeObject[] {
+    const text = gotkComponentsYaml(version, componentsExtra);
+    let objects = objectCache.get(text);
+    if (objects === undefined) {
+        objects = parseManifest(text);
+        objectCache.set(text, objects);
+    }
+    return structuredClone(objects);
+}
+
+/**
+ * The CRDs of every Flux controller of the version (all 13 Welkin allows), so that a later
+ * switch to image automation never needs a CRD change that Welkin would refuse.
+ */
+export function fluxCrds(version: string): KubeObject[] {
+    return gotkComponentsObjects(version, EXTRA_COMPONENTS).filter((o) => o.kind === "CustomResourceDefinition");
+}

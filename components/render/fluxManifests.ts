@@ -1,0 +1,52 @@
+// Args → validated config → the three committed files and the objects to apply. Pure: a preview,
+// a test or a reviewer can see exactly what will be committed without touching the cluster.
+import { WelkinFluxConfig } from "../config";
+import { gotkComponentsObjects, gotkComponentsSha256, gotkComponentsYaml, KubeObject, parseManifest } from "../fluxDistribution";
+import { GotkSyncOptions, githubSshUrl, renderGotkSync } from "./gotkSync";
+import { installObjects } from "./installObjects";
+import { fluxCustomizations, renderKustomizationYaml } from "./kustomizationYaml";
+
+export const GOTK_COMPONENTS_FILE = "gotk-components.yaml";
+export const GOTK_SYNC_FILE = "gotk-sync.yaml";
+export const KUSTOMIZATION_FILE = "kustomization.yaml";
+
+export interface FluxManifests {
+    /** Repository-relative paths → contents, in commit order. */
+    files: { path: string; content: string }[];
+    gotkComponentsSha256: string;
+    /** What `kubectl apply -k <syncPath>` applies, in the order of the files. */
+    installObjects: KubeObject[];
+}
+
+export function gotkSyncOptions(config: WelkinFluxConfig): GotkSyncOptions {
+    return {
+        name: config.names.gitRepository,
+        namespace: config.namespace,
+        url: githubSshUrl(config.repository.owner, config.repository.name),
+        branch: config.repository.branch,
+        secretName: config.names.gitSecret,
+        interval: config.syncInterval,
+        path: `./${config.syncPath}`,
+    };
+}
+
+export function renderFluxManifests(config: WelkinFluxConfig): FluxManifests {
+    const gotkComponents = gotkComponentsYaml(config.fluxVersion, config.componentsExtra);
+    const gotkSync = renderGotkSync(gotkSyncOptions(config));
+    const customizations = fluxCustomizations({
+        componentsExtra: config.componentsExtra,
+        lockdown: config.lockdown,
+        registry: config.registry,
+        imagePullSecret: config.imagePullSecret?.name,
+    });
+    const file = (name: string) => `${config.syncPath}/${name}`;
+    return {
+        files: [
+            { path: file(GOTK_COMPONENTS_FILE), content: gotkComponents },
+            { path: file(GOTK_SYNC_FILE), content: gotkSync },
+            { path: file(KUSTOMIZATION_FILE), content: renderKustomizationYaml(customizations) },
+        ],
+        gotkComponentsSha256: gotkComponentsSha256(config.fluxVersion, config.componentsExtra),
+        installObjects: installObjects(gotkComponentsObjects(config.fluxVersion, config.componentsExtra), parseManifest(gotkSync), customizations),
+    };
+}

@@ -1,0 +1,53 @@
+// What `kubectl apply -k clusters/<cluster>/flux-system` applies, computed without kubectl:
+// gotk-components minus the kinds Welkin forbids, with the customizations of
+// kustomization.yaml, plus gotk-sync. The render tests hold this equal to the real
+// `kubectl kustomize` of the three committed files.
+import { KubeObject } from "../fluxDistribution";
+import { FluxCustomizations, WELKIN_REMOVED_KINDS } from "./kustomizationYaml";
+
+interface PodSpecLike {
+    containers?: { image?: string; args?: string[] }[];
+    initContainers?: { image?: string }[];
+    imagePullSecrets?: { name: string }[];
+}
+
+function podSpec(deployment: KubeObject): PodSpecLike {
+    const spec = deployment.spec as { template: { spec: PodSpecLike } };
+    return spec.template.spec;
+}
+
+function rewriteImage(image: string, images: FluxCustomizations["images"]): string {
+    for (const i of images) {
+        // kustomize matches the image name up to its tag or digest.
+        if (image === i.name || image.startsWith(i.name + ":") || image.startsWith(i.name + "@")) {
+            return i.newName + image.slice(i.name.length);
+        }
+    }
+    return image;
+}
+
+export function installObjects(gotkComponents: KubeObject[], gotkSync: KubeObject[], c: FluxCustomizations): KubeObject[] {
+    const removed = new Set(WELKIN_REMOVED_KINDS.map((k) => k.kind));
+    const objects = structuredClone([...gotkComponents, ...gotkSync]).filter((o) => !removed.has(o.kind));
+    for (const o of objects) {
+        if (o.kind !== "Deployment") {
+            continue;
+        }
+        const spec = podSpec(o);
+        for (const p of c.argPatches) {
+            if ((p.controllers as string[]).includes(o.metadata.name)) {
+                const first = spec.containers![0];
+                first.args = [...(first.args ?? []), p.arg];
+            }
+        }
+        if (c.imagePullSecret !== undefined) {
+            spec.imagePullSecrets = [{ name: c.imagePullSecret }];
+        }
+        for (const container of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+            if (container.image !== undefined) {
+                container.image = rewriteImage(container.image, c.images);
+            }
+        }
+    }
+    return objects;
+}

@@ -1,0 +1,139 @@
+// kustomization.yaml next to gotk-components.yaml and gotk-sync.yaml: the Welkin patches (an
+// application developer may not create Namespaces, ResourceQuotas, ClusterRoles,
+// ClusterRoleBindings or CRDs, so they are cut from what Flux applies) plus the customizations
+// the user asked for. The same FluxCustomizations drive installObjects.ts, so what Pulumi applies
+// and what Flux later reconciles from git cannot drift apart.
+import { FluxController, fluxControllers, FluxExtraComponent, UPSTREAM_IMAGE_REGISTRY } from "../fluxDistribution";
+
+/** One `--flag` appended to the args of the first container of some controllers. */
+export interface ControllerArgPatch {
+    comment: string;
+    arg: string;
+    controllers: FluxController[];
+}
+
+export interface FluxCustomizations {
+    argPatches: ControllerArgPatch[];
+    /** Added as spec.template.spec.imagePullSecrets of every controller. */
+    imagePullSecret?: string;
+    /** ghcr.io/fluxcd/<controller> → <registry>/<controller>, for every installed controller. */
+    images: { name: string; newName: string }[];
+}
+
+export interface CustomizationOptions {
+    componentsExtra: readonly FluxExtraComponent[];
+    lockdown: { noCrossNamespaceRefs: boolean; noRemoteBases: boolean; defaultServiceAccount?: string };
+    registry?: string;
+    imagePullSecret?: string;
+}
+
+// Which Flux 2.1 controllers accept each lockdown flag (source-controller has none of them).
+const CROSS_NAMESPACE_REF_CONTROLLERS: FluxController[] = [
+    "kustomize-controller",
+    "helm-controller",
+    "notification-controller",
+    "image-reflector-controller",
+    "image-automation-controller",
+];
+
+export function fluxCustomizations(o: CustomizationOptions): FluxCustomizations {
+    const installed = fluxControllers(o.componentsExtra);
+    const argPatches: ControllerArgPatch[] = [];
+    if (o.lockdown.noCrossNamespaceRefs) {
+        argPatches.push({
+            comment: "Lockdown: forbid references to sources and objects in other namespaces",
+            arg: "--no-cross-namespace-refs=true",
+            controllers: CROSS_NAMESPACE_REF_CONTROLLERS.filter((c) => installed.includes(c)),
+        });
+    }
+    if (o.lockdown.noRemoteBases) {
+        argPatches.push({
+            comment: "Lockdown: forbid kustomize remote bases",
+            arg: "--no-remote-bases=true",
+            controllers: ["kustomize-controller"],
+        });
+    }
+    if (o.lockdown.defaultServiceAccount !== undefined) {
+        argPatches.push({
+            comment: "Lockdown: impersonate this ServiceAccount when none is set",
+            arg: `--default-service-account=${o.lockdown.defaultServiceAccount}`,
+            controllers: ["kustomize-controller", "helm-controller"],
+        });
+    }
+    const images =
+        o.registry === undefined || o.registry === UPSTREAM_IMAGE_REGISTRY
+            ? []
+            : installed.map((c) => ({ name: `${UPSTREAM_IMAGE_REGISTRY}/${c}`, newName: `${o.registry}/${c}` }));
+    return { argPatches, imagePullSecret: o.imagePullSecret, images };
+}
+
+/** The kinds Welkin's flux-system kustomization deletes, in the order of Welkin's guide. */
+export const WELKIN_REMOVED_KINDS: { kind: string; apiVersion: string; comment: string }[] = [
+    { kind: "ResourceQuota", apiVersion: "v1", comment: "Remove all resourcequotas" },
+    { kind: "Namespace", apiVersion: "v1", comment: "Remove all namespaces" },
+    { kind: "ClusterRole", apiVersion: "rbac.authorization.k8s.io/v1", comment: "Remove all clusterroles" },
+    { kind: "ClusterRoleBinding", apiVersion: "rbac.authorization.k8s.io/v1", comment: "Remove all clusterrolesbindings" },
+    { kind: "CustomResourceDefinition", apiVersion: "apiextensions.k8s.io/v1", comment: "Remove all CRDS" },
+];
+
+function deletePatch(k: { kind: string; apiVersion: string; comment: string }): string {
+    return [
+        `  # ${k.comment}`,
+        `  - patch: |`,
+        `      apiVersion: ${k.apiVersion}`,
+        `      kind: ${k.kind}`,
+        `      metadata:`,
+        `        name: DOES NOT MATTER`,
+        `      $patch: delete`,
+        `    target:`,
+        `      kind: ${k.kind}`,
+    ].join("\n");
+}
+
+function argPatch(p: ControllerArgPatch): string {
+    return [
+        `  # ${p.comment}`,
+        `  - patch: |`,
+        `      - op: add`,
+        `        path: /spec/template/spec/containers/0/args/-`,
+        `        value: ${p.arg}`,
+        `    target:`,
+        `      kind: Deployment`,
+        `      name: (${p.controllers.join("|")})`,
+    ].join("\n");
+}
+
+function pullSecretPatch(secret: string): string {
+    return [
+        `  # Pull the controller images with this Secret`,
+        `  - patch: |`,
+        `      - op: add`,
+        `        path: /spec/template/spec/imagePullSecrets`,
+        `        value:`,
+        `          - name: ${secret}`,
+        `    target:`,
+        `      kind: Deployment`,
+    ].join("\n");
+}
+
+export function renderKustomizationYaml(c: FluxCustomizations): string {
+    const patches = [
+        ...WELKIN_REMOVED_KINDS.map(deletePatch),
+        ...c.argPatches.map(argPatch),
+        ...(c.imagePullSecret === undefined ? [] : [pullSecretPatch(c.imagePullSecret)]),
+    ];
+    let text =
+        "apiVersion: kustomize.config.k8s.io/v1beta1\n" +
+        "kind: Kustomization\n" +
+        "resources:\n" +
+        "- gotk-components.yaml\n" +
+        "- gotk-sync.yaml\n" +
+        "\n" +
+        "patches:\n" +
+        patches.join("\n") +
+        "\n";
+    if (c.images.length > 0) {
+        text += "\nimages:\n" + c.images.map((i) => `- name: ${i.name}\n  newName: ${i.newName}\n`).join("");
+    }
+    return text;
+}

@@ -1,0 +1,202 @@
+import * as assert from "assert";
+import { WelkinFluxArgs } from "../components/args";
+import { resolveWelkinFluxConfig, WelkinFluxArgsError } from "../components/config";
+
+const valid: WelkinFluxArgs = { clusterName: "dev", repository: { owner: "acme", name: "fleet-infra" } };
+
+function problemsOf(args: unknown): string[] {
+    try {
+        resolveWelkinFluxConfig("flux", args as WelkinFluxArgs);
+    } catch (e) {
+        assert.ok(e instanceof WelkinFluxArgsError, `expected WelkinFluxArgsError, got ${e}`);
+        return e.problems;
+    }
+    assert.fail("expected the arguments to be rejected");
+}
+
+function assertOneProblem(args: unknown, expected: string): void {
+    assert.deepStrictEqual(problemsOf(args), [expected]);
+}
+
+describe("resolveWelkinFluxConfig", () => {
+    it("applies the documented defaults", () => {
+        const c = resolveWelkinFluxConfig("flux", valid);
+        assert.deepStrictEqual(c.repository, { owner: "acme", name: "fleet-infra", branch: "main" });
+        assert.strictEqual(c.parentNamespace, "production");
+        assert.deepStrictEqual(c.parentNamespaces, ["production"]);
+        assert.strictEqual(c.namespace, "flux-system");
+        assert.strictEqual(c.fluxVersion, "v2.1.2");
+        assert.deepStrictEqual(c.componentsExtra, []);
+        assert.strictEqual(c.syncInterval, "1m0s");
+        assert.deepStrictEqual(c.deployKey, { algorithm: "ED25519", rsaBits: 4096, readOnly: true, title: "flux-dev" });
+        assert.deepStrictEqual(c.lockdown, { noCrossNamespaceRefs: false, noRemoteBases: false, defaultServiceAccount: undefined });
+        assert.deepStrictEqual(c.names, { gitRepository: "fleet-infra-repo", kustomization: "fleet-infra-repo", gitSecret: "fleet-infra-auth" });
+        assert.strictEqual(c.syncPath, "clusters/dev/flux-system");
+        assert.deepStrictEqual(c.warnings, []);
+    });
+
+    it("gives image automation a writable deploy key and both image controllers", () => {
+        const c = resolveWelkinFluxConfig("flux", { ...valid, componentsExtra: ["image-automation-controller", "image-reflector-controller"] });
+        assert.strictEqual(c.deployKey.readOnly, false);
+        assert.deepStrictEqual(c.componentsExtra, ["image-reflector-controller", "image-automation-controller"]);
+    });
+
+    it("writes intervals the way the flux CLI does", () => {
+        assert.strictEqual(resolveWelkinFluxConfig("f", { ...valid, syncInterval: "90s" }).syncInterval, "1m30s");
+        assert.strictEqual(resolveWelkinFluxConfig("f", { ...valid, syncInterval: "1.5h" }).syncInterval, "1h30m0s");
+        assert.strictEqual(resolveWelkinFluxConfig("f", { ...valid, syncInterval: "10m" }).syncInterval, "10m0s");
+    });
+
+    it("requires clusterName and repository", () => {
+        assert.deepStrictEqual(problemsOf({}), [
+            'clusterName is required: the manifests are committed under clusters/<clusterName>/flux-system (for example clusterName: "dev").',
+            'repository is required: { owner: "<GitHub user or organisation>", name: "<repository>", branch?: "main" }.',
+        ]);
+    });
+
+    it("rejects a cluster name that is not a safe path segment", () => {
+        for (const bad of ["../prod", "a/b", ".hidden", "Dev Cluster"]) {
+            assertOneProblem(
+                { ...valid, clusterName: bad },
+                `clusterName ${JSON.stringify(bad)} is not a safe path segment for clusters/<clusterName>/flux-system: use at most 63 ` +
+                    `letters, digits, '.', '_' or '-', starting with a letter or digit, and no '/' (for example "welkin-dev").`,
+            );
+        }
+    });
+
+    it("rejects empty and invalid owner, repository and branch", () => {
+        assertOneProblem({ ...valid, repository: { owner: "", name: "fleet" } }, "repository.owner is required: the GitHub user or organisation that owns the repository.");
+        assertOneProblem(
+            { ...valid, repository: { owner: "-acme", name: "fleet" } },
+            `repository.owner "-acme" is not a GitHub user or organisation name: use at most 39 letters, digits and single '-' between them (for example "my-org").`,
+        );
+        assertOneProblem({ ...valid, repository: { owner: "acme", name: "" } }, 'repository.name is required: the GitHub repository Flux syncs from, without ".git".');
+        assertOneProblem(
+            { ...valid, repository: { owner: "acme", name: "fleet.git" } },
+            `repository.name "fleet.git" is not a GitHub repository name: use letters, digits, '.', '_' and '-', without a ".git" suffix (for example "fleet-infra").`,
+        );
+        assertOneProblem(
+            { ...valid, repository: { owner: "acme", name: "Fleet_Infra" } },
+            `repository.name "Fleet_Infra" cannot name the Flux objects "Fleet_Infra-repo" and "Fleet_Infra-auth": they must be lowercase letters, digits and '-' (at most 58 characters before the suffix). Use a repository whose name fits, or rename it.`,
+        );
+        for (const bad of ["", "feature..x", "a b", "-x", "x.lock", "refs/heads/", "x~1"]) {
+            const problems = problemsOf({ ...valid, repository: { owner: "acme", name: "fleet", branch: bad } });
+            assert.strictEqual(problems.length, 1, bad);
+            assert.match(problems[0], /^repository\.branch /, bad);
+        }
+        resolveWelkinFluxConfig("f", { ...valid, repository: { owner: "acme", name: "fleet", branch: "release/2026.11" } });
+    });
+
+    it("rejects invalid namespace names and duplicates", () => {
+        assertOneProblem(
+            { ...valid, parentNamespace: "Production" },
+            `parentNamespace "Production" is not a valid namespace name: use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit (for example "production").`,
+        );
+        assertOneProblem(
+            { ...valid, extraParentNamespaces: ["staging", "staging"] },
+            `extraParentNamespaces lists "staging" twice: each parent namespace gets its Roles and delegation once; remove the duplicate.`,
+        );
+        assertOneProblem(
+            { ...valid, extraParentNamespaces: ["production"] },
+            `extraParentNamespaces lists "production" which is already parentNamespace: each parent namespace gets its Roles and delegation once; remove the duplicate.`,
+        );
+        assertOneProblem(
+            { ...valid, parentNamespace: "flux-system" },
+            `parentNamespace cannot be "flux-system": that is the namespace the component creates under the parent (e.g. "production").`,
+        );
+    });
+
+    it("refuses to rename flux-system, explaining Welkin's ClusterRoleBinding", () => {
+        assertOneProblem(
+            { ...valid, namespace: "flux" },
+            `namespace "flux" is not supported: Welkin binds its Flux ClusterRole "crd-controller" to the controllers' ServiceAccounts in "flux-system" only, so Flux must live there. Remove namespace (or set "flux-system").`,
+        );
+    });
+
+    it("lists the supported versions for an unsupported one", () => {
+        assertOneProblem(
+            { ...valid, fluxVersion: "v2.3.0" },
+            `fluxVersion "v2.3.0" is not bundled with welkin-flux; supported: v2.1.2. Set one of them, or leave fluxVersion unset for v2.1.2.`,
+        );
+    });
+
+    it("rejects unknown or partial extra components", () => {
+        assertOneProblem(
+            { ...valid, componentsExtra: ["image-reflector"] },
+            `componentsExtra has unknown component(s) "image-reflector": the extra Flux components are "image-reflector-controller" and "image-automation-controller".`,
+        );
+        assertOneProblem(
+            { ...valid, componentsExtra: ["image-reflector-controller"] },
+            `componentsExtra ["image-reflector-controller"]: welkin-flux bundles Flux with the default components or with both image controllers together; set componentsExtra to ["image-reflector-controller","image-automation-controller"] or leave it empty.`,
+        );
+    });
+
+    it("rejects bad intervals", () => {
+        for (const bad of ["1 minute", "5d", "-1m", "0s", "500ms", "", "1m 30s"]) {
+            const problems = problemsOf({ ...valid, syncInterval: bad });
+            assert.strictEqual(problems.length, 1, bad);
+            assert.match(problems[0], /^syncInterval /, bad);
+        }
+        assertOneProblem(
+            { ...valid, syncInterval: "5d" },
+            `syncInterval "5d" is not a Flux interval: use a Go duration made of numbers with the units ms, s, m or h, such as "1m", "30s" or "1h30m".`,
+        );
+    });
+
+    it("checks the deploy key settings", () => {
+        assertOneProblem(
+            { ...valid, deployKey: { algorithm: "DSA" } },
+            `deployKey.algorithm "DSA" is not supported: use "ED25519" (default), "RSA" or "ECDSA".`,
+        );
+        assertOneProblem(
+            { ...valid, deployKey: { algorithm: "RSA", rsaBits: 1024 } },
+            `deployKey.rsaBits 1024 is out of range: use a whole number from 2048 to 8192 (default 4096).`,
+        );
+        assertOneProblem(
+            { ...valid, deployKey: { rsaBits: 4096 } },
+            `deployKey.rsaBits is set but deployKey.algorithm is "ED25519": set algorithm to "RSA" or remove rsaBits.`,
+        );
+        assertOneProblem(
+            { ...valid, componentsExtra: ["image-reflector-controller", "image-automation-controller"], deployKey: { readOnly: true } },
+            `deployKey.readOnly is true but componentsExtra enables image automation, which pushes commits with the deploy key: set deployKey.readOnly to false (or leave it unset).`,
+        );
+        const rsa = resolveWelkinFluxConfig("f", { ...valid, deployKey: { algorithm: "RSA", rsaBits: 3072 } });
+        assert.deepStrictEqual(rsa.deployKey, { algorithm: "RSA", rsaBits: 3072, readOnly: true, title: "flux-dev" });
+    });
+
+    it("checks known_hosts, registry and pull secret", () => {
+        assertOneProblem(
+            { ...valid, knownHosts: "github.com AAAA" },
+            `knownHosts line "github.com AAAA" is not a known_hosts entry: expected "<host> <key-type> <base64-key>", e.g. "github.com ssh-ed25519 AAAA...".`,
+        );
+        resolveWelkinFluxConfig("f", { ...valid, knownHosts: "[127.0.0.1]:2222 ssh-ed25519 AAAAC3Nza\n# comment\n" });
+        assertOneProblem(
+            { ...valid, registry: "https://harbor.example.com/fluxcd/" },
+            `registry "https://harbor.example.com/fluxcd/" is not an image registry prefix: give host[/path] without scheme, tag or trailing '/', for example "harbor.example.com/fluxcd" (images become <registry>/<controller>:<tag>).`,
+        );
+        assertOneProblem(
+            { ...valid, imagePullSecret: { name: "Harbor Pull" } },
+            `imagePullSecret.name "Harbor Pull" is not a Secret name: use lowercase letters, digits, '-' and '.' (for example "harbor-pull").`,
+        );
+    });
+
+    it("warns, but accepts, a default service account", () => {
+        const c = resolveWelkinFluxConfig("f", { ...valid, lockdown: { defaultServiceAccount: "flux-apply" } });
+        assert.strictEqual(c.lockdown.defaultServiceAccount, "flux-apply");
+        assert.strictEqual(c.warnings.length, 1);
+        assert.match(c.warnings[0], /Welkin does not support Flux's impersonation model/);
+    });
+
+    it("reports every problem at once, in one message naming the component", () => {
+        try {
+            resolveWelkinFluxConfig("prod", { clusterName: "a/b", repository: { owner: "acme", name: "fleet" }, syncInterval: "soon", parentNamespace: "" });
+            assert.fail("expected an error");
+        } catch (e) {
+            const err = e as WelkinFluxArgsError;
+            assert.strictEqual(err.problems.length, 3);
+            assert.match(err.message, /^Invalid arguments for WelkinFlux "prod" \(nothing was created\):\n {2}- clusterName "a\/b"/);
+            assert.match(err.message, /\n {2}- parentNamespace must be a non-empty namespace name; got ""\./);
+            assert.match(err.message, /\n {2}- syncInterval "soon" is not a Flux interval/);
+        }
+    });
+});

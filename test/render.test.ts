@@ -1,0 +1,254 @@
+// Render tier: what the package writes to git and applies, checked against upstream reference
+// data and against the real `kubectl kustomize`.
+import * as assert from "assert";
+import * as childProcess from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { WelkinFluxArgs } from "../components/args";
+import { resolveWelkinFluxConfig } from "../components/config";
+import {
+    controllerImages,
+    fluxCrds,
+    gotkComponentsYaml,
+    KubeObject,
+    parseManifest,
+    verifiedText,
+    WELKIN_ALLOWED_FLUX_CRDS,
+} from "../components/fluxDistribution";
+import { renderFluxManifests } from "../components/render/fluxManifests";
+import { gitRepositoryObject, fluxExport, kustomizationObject, renderGotkSync } from "../components/render/gotkSync";
+import { welkinFluxRoles } from "../components/render/welkinRoles";
+import { upstreamFile } from "./support/upstream";
+
+const sha256 = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
+const base: WelkinFluxArgs = { clusterName: "dev", repository: { owner: "acme", name: "fleet-infra" } };
+const IMAGE_AUTOMATION = ["image-reflector-controller", "image-automation-controller"] as const;
+
+function kubectlKustomize(files: { path: string; content: string }[]): KubeObject[] {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-flux-kustomize-"));
+    try {
+        for (const f of files) {
+            fs.writeFileSync(path.join(dir, path.basename(f.path)), f.content);
+        }
+        const out = childProcess.execFileSync("kubectl", ["kustomize", dir], { encoding: "utf8", maxBuffer: 64 << 20 });
+        return parseManifest(out);
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+            throw new Error("kubectl is not on PATH: the render tests compare against the real `kubectl kustomize`");
+        }
+        throw e;
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+function byId(objects: KubeObject[]): Map<string, KubeObject> {
+    const m = new Map<string, KubeObject>();
+    for (const o of objects) {
+        const id = `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+        assert.ok(!m.has(id), `duplicate object ${id}`);
+        m.set(id, o);
+    }
+    return m;
+}
+
+describe("bundled Flux manifests", () => {
+    it("are byte-identical to flux install --export of v2.1.2, with the published checksums", () => {
+        const plain = gotkComponentsYaml("v2.1.2", []);
+        const image = gotkComponentsYaml("v2.1.2", [...IMAGE_AUTOMATION]);
+        assert.strictEqual(sha256(plain), "d1ad4357b81c135d49a2134174c1f2963a427c489f4e92ecd9684e707fb5a00f");
+        assert.strictEqual(sha256(image), "5477c6a2a6f07b1dcf8a2ffefb33187b7ad29302558ac9ece16437a1d2e8a08c");
+        assert.ok(plain === upstreamFile("flux-v2.1.2", "gotk-components.yaml"));
+        assert.ok(image === upstreamFile("flux-v2.1.2", "gotk-components-with-image-automation.yaml"));
+    });
+
+    it("refuse a file whose checksum does not match", () => {
+        const tampered = Buffer.from(upstreamFile("flux-v2.1.2", "gotk-components.yaml").replace("v1.1.2", "v9.9.9"));
+        assert.throws(
+            () => verifiedText(tampered, "d1ad4357b81c135d49a2134174c1f2963a427c489f4e92ecd9684e707fb5a00f", "gotk-components.yaml"),
+            /The bundled Flux manifest gotk-components.yaml has sha256 [0-9a-f]{64}, expected d1ad4357.*reinstall the package/,
+        );
+    });
+
+    it("pin the controller images of Flux v2.1.2", () => {
+        assert.deepStrictEqual(controllerImages("v2.1.2", [...IMAGE_AUTOMATION]), {
+            "source-controller": "ghcr.io/fluxcd/source-controller:v1.1.2",
+            "kustomize-controller": "ghcr.io/fluxcd/kustomize-controller:v1.1.1",
+            "helm-controller": "ghcr.io/fluxcd/helm-controller:v0.36.2",
+            "notification-controller": "ghcr.io/fluxcd/notification-controller:v1.1.0",
+            "image-reflector-controller": "ghcr.io/fluxcd/image-reflector-controller:v0.30.0",
+            "image-automation-controller": "ghcr.io/fluxcd/image-automation-controller:v0.36.1",
+        });
+        const images = parseManifest(gotkComponentsYaml("v2.1.2", [...IMAGE_AUTOMATION]))
+            .filter((o) => o.kind === "Deployment")
+            .map((o) => (o.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0].image);
+        assert.deepStrictEqual(images.sort(), Object.values(controllerImages("v2.1.2", [...IMAGE_AUTOMATION])).sort());
+    });
+
+    it("give exactly the 13 CRDs Welkin lets application developers manage", () => {
+        assert.deepStrictEqual(fluxCrds("v2.1.2").map((c) => c.metadata.name).sort(), [...WELKIN_ALLOWED_FLUX_CRDS].sort());
+    });
+});
+
+describe("gotk-sync.yaml", () => {
+    const [bootstrapRepo, bootstrapKs] = upstreamFile("flux-v2.1.2", "example-gotk-sync.yaml")
+        .replace("# This manifest was generated by flux. DO NOT EDIT.\n", "")
+        .split(/^---\n/m)
+        .filter((d) => d !== "");
+    const same = {
+        name: "flux-system",
+        namespace: "flux-system",
+        url: "ssh://git@github.com/koskev/k8s",
+        branch: "main",
+        secretName: "flux-system",
+        interval: "1m0s",
+        path: "./clusters/home",
+    };
+
+    it("marshals the GitRepository byte for byte as flux v2.1.2 does", () => {
+        assert.strictEqual(fluxExport(gitRepositoryObject(same)), "---\n" + bootstrapRepo);
+    });
+
+    it("marshals the Kustomization as flux does, with the source namespace of --source=GitRepository/<name>.<ns>", () => {
+        const expected = bootstrapKs.replace("    name: flux-system\n", "    name: flux-system\n    namespace: flux-system\n");
+        assert.strictEqual(fluxExport(kustomizationObject({ ...same, interval: "10m0s" })), "---\n" + expected);
+    });
+
+    it("is what the seed's two `flux create ... --export` commands print", () => {
+        const config = resolveWelkinFluxConfig("f", base);
+        const [, sync] = renderFluxManifests(config).files;
+        assert.strictEqual(sync.path, "clusters/dev/flux-system/gotk-sync.yaml");
+        assert.strictEqual(
+            sync.content,
+            [
+                "---",
+                "apiVersion: source.toolkit.fluxcd.io/v1",
+                "kind: GitRepository",
+                "metadata:",
+                "  name: fleet-infra-repo",
+                "  namespace: flux-system",
+                "spec:",
+                "  interval: 1m0s",
+                "  ref:",
+                "    branch: main",
+                "  secretRef:",
+                "    name: fleet-infra-auth",
+                "  url: ssh://git@github.com/acme/fleet-infra.git",
+                "---",
+                "apiVersion: kustomize.toolkit.fluxcd.io/v1",
+                "kind: Kustomization",
+                "metadata:",
+                "  name: fleet-infra-repo",
+                "  namespace: flux-system",
+                "spec:",
+                "  interval: 1m0s",
+                "  path: ./clusters/dev/flux-system",
+                "  prune: true",
+                "  sourceRef:",
+                "    kind: GitRepository",
+                "    name: fleet-infra-repo",
+                "    namespace: flux-system",
+                "",
+            ].join("\n"),
+        );
+    });
+
+    it("quotes branch names that YAML would read as other types", () => {
+        const text = renderGotkSync({ ...same, branch: "1.0" });
+        assert.match(text, /branch: '1.0'\n/);
+        assert.strictEqual((parseManifest(text)[0].spec as { ref: { branch: unknown } }).ref.branch, "1.0");
+    });
+});
+
+describe("kustomization.yaml", () => {
+    it("is Welkin's flux-system kustomization byte for byte when nothing extra is asked", () => {
+        const [, , ks] = renderFluxManifests(resolveWelkinFluxConfig("f", base)).files;
+        assert.strictEqual(ks.path, "clusters/dev/flux-system/kustomization.yaml");
+        assert.strictEqual(ks.content, upstreamFile("welkin", "flux-system-kustomization.yaml"));
+    });
+
+    it("adds each lockdown flag to exactly the controllers that accept it", () => {
+        const config = resolveWelkinFluxConfig("f", {
+            ...base,
+            componentsExtra: [...IMAGE_AUTOMATION],
+            lockdown: { noCrossNamespaceRefs: true, noRemoteBases: true, defaultServiceAccount: "flux-apply" },
+        });
+        const args = new Map(
+            renderFluxManifests(config)
+                .installObjects.filter((o) => o.kind === "Deployment")
+                .map((o) => [o.metadata.name, (o.spec as { template: { spec: { containers: { args: string[] }[] } } }).template.spec.containers[0].args]),
+        );
+        const flags = (name: string) => args.get(name)!.filter((a) => /^--no-|^--default-service-account/.test(a));
+        assert.deepStrictEqual(flags("source-controller"), []);
+        assert.deepStrictEqual(flags("kustomize-controller"), ["--no-cross-namespace-refs=true", "--no-remote-bases=true", "--default-service-account=flux-apply"]);
+        assert.deepStrictEqual(flags("helm-controller"), ["--no-cross-namespace-refs=true", "--default-service-account=flux-apply"]);
+        assert.deepStrictEqual(flags("notification-controller"), ["--no-cross-namespace-refs=true"]);
+        assert.deepStrictEqual(flags("image-reflector-controller"), ["--no-cross-namespace-refs=true"]);
+        assert.deepStrictEqual(flags("image-automation-controller"), ["--no-cross-namespace-refs=true"]);
+    });
+});
+
+describe("the applied objects equal `kubectl kustomize` of the committed files", () => {
+    const variants: [string, WelkinFluxArgs, number][] = [
+        ["default components", base, 16],
+        ["image automation", { ...base, componentsExtra: [...IMAGE_AUTOMATION] }, 20],
+        [
+            "lockdown, registry mirror and pull secret",
+            {
+                ...base,
+                clusterName: "prod-eu",
+                repository: { owner: "acme", name: "fleet", branch: "release/1.0" },
+                syncInterval: "5m",
+                lockdown: { noCrossNamespaceRefs: true, noRemoteBases: true, defaultServiceAccount: "flux-apply" },
+                registry: "harbor.example.com/fluxcd",
+                imagePullSecret: { name: "harbor-pull" },
+            },
+            16,
+        ],
+        [
+            "image automation with lockdown and mirror",
+            {
+                ...base,
+                componentsExtra: [...IMAGE_AUTOMATION],
+                lockdown: { noCrossNamespaceRefs: true },
+                registry: "registry.local:5000/mirror/fluxcd",
+            },
+            20,
+        ],
+    ];
+    for (const [title, args, count] of variants) {
+        it(title, () => {
+            const manifests = renderFluxManifests(resolveWelkinFluxConfig("f", args));
+            const built = byId(kubectlKustomize(manifests.files));
+            const ours = byId(manifests.installObjects);
+            assert.strictEqual(ours.size, count);
+            assert.deepStrictEqual([...ours.keys()].sort(), [...built.keys()].sort());
+            for (const [id, o] of ours) {
+                assert.deepStrictEqual(o, built.get(id), `${id} differs from kubectl kustomize`);
+            }
+            const kinds = new Set(manifests.installObjects.map((o) => o.kind));
+            for (const forbidden of ["Namespace", "ResourceQuota", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"]) {
+                assert.ok(!kinds.has(forbidden), `${forbidden} must not be applied on Welkin`);
+            }
+            assert.ok(manifests.installObjects.every((o) => o.metadata.namespace === "flux-system"));
+        });
+    }
+});
+
+describe("Welkin Flux Roles", () => {
+    it("equal Welkin's roles kustomization built for the parent namespace", () => {
+        const files = ["all-controllers-role.yaml", "source-controller-role.yaml"].map((f) => ({ path: f, content: upstreamFile("welkin", "roles", f) }));
+        const kustomization = (yaml.load(upstreamFile("welkin", "roles", "kustomization.yaml")) as Record<string, unknown>);
+        for (const ns of ["production", "staging"]) {
+            const built = kubectlKustomize([...files, { path: "kustomization.yaml", content: yaml.dump({ ...kustomization, namespace: ns }) }]);
+            const ours = byId(welkinFluxRoles(ns, "flux-system"));
+            assert.deepStrictEqual([...ours.keys()].sort(), [...byId(built).keys()].sort());
+            for (const [id, o] of byId(built)) {
+                assert.deepStrictEqual(ours.get(id), o, id);
+            }
+        }
+    });
+});
