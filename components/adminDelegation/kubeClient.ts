@@ -1,0 +1,123 @@
+// A deliberately small Kubernetes REST client for the delegation's dynamic provider. The
+// provider's code is serialized into the Pulumi state and run from there, so it uses Node
+// built-ins only: no package has to be resolvable when `pulumi destroy` runs it a year later.
+import * as childProcess from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as https from "https";
+import { KubeConnection } from "./kubeConnection";
+
+export interface KubeResponse {
+    status: number;
+    body: unknown;
+}
+
+interface ExecCredentialStatus {
+    token?: string;
+    clientCertificateData?: string;
+    clientKeyData?: string;
+    expirationTimestamp?: string;
+}
+
+const execCache = new Map<string, { status: ExecCredentialStatus; expires: number }>();
+
+/** Runs a client.authentication.k8s.io exec plugin as kubectl does, caching until expiry. */
+export function execCredential(conn: KubeConnection): Promise<ExecCredentialStatus> {
+    const exec = conn.exec!;
+    const key = JSON.stringify([conn.server, exec]);
+    const cached = execCache.get(key);
+    if (cached !== undefined && cached.expires > Date.now() + 10_000) {
+        return Promise.resolve(cached.status);
+    }
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const e of exec.env) {
+        env[e.name] = e.value;
+    }
+    env.KUBERNETES_EXEC_INFO = JSON.stringify({
+        apiVersion: exec.apiVersion,
+        kind: "ExecCredential",
+        spec: { interactive: false },
+    });
+    return new Promise((resolve, reject) => {
+        childProcess.execFile(exec.command, exec.args, { env, timeout: 120_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+            if (err) {
+                reject(new Error(`kubeconfig exec plugin "${exec.command}" failed: ${err.message}${stderr ? `: ${stderr.trim()}` : ""}`));
+                return;
+            }
+            try {
+                const status = (JSON.parse(stdout) as { status?: ExecCredentialStatus }).status ?? {};
+                const expires = status.expirationTimestamp ? Date.parse(status.expirationTimestamp) : Number.MAX_SAFE_INTEGER;
+                execCache.set(key, { status, expires });
+                resolve(status);
+            } catch (e) {
+                reject(new Error(`kubeconfig exec plugin "${exec.command}" printed no ExecCredential JSON: ${(e as Error).message}`));
+            }
+        });
+    });
+}
+
+/** One API request; the body is parsed JSON (or the raw text when it is not JSON). */
+export async function kubeRequest(conn: KubeConnection, method: string, apiPath: string, body?: unknown): Promise<KubeResponse> {
+    const url = new URL(conn.server + apiPath);
+    const headers: Record<string, string> = { Accept: "application/json" };
+    let cert = conn.clientCertData;
+    let key = conn.clientKeyData;
+    let token = conn.token;
+    if (conn.tokenFile !== undefined) {
+        token = fs.readFileSync(conn.tokenFile, "utf8").trim();
+    }
+    if (conn.exec !== undefined) {
+        const cred = await execCredential(conn);
+        token = cred.token ?? token;
+        cert = cred.clientCertificateData ?? cert;
+        key = cred.clientKeyData ?? key;
+    }
+    if (token !== undefined) {
+        headers.Authorization = `Bearer ${token}`;
+    }
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    if (payload !== undefined) {
+        headers["Content-Type"] = "application/json";
+        headers["Content-Length"] = String(Buffer.byteLength(payload));
+    }
+    const options: https.RequestOptions = {
+        method,
+        headers,
+        timeout: 60_000,
+        ca: conn.caData,
+        cert,
+        key,
+        rejectUnauthorized: conn.insecureSkipTlsVerify !== true,
+        servername: conn.tlsServerName,
+    };
+    const transport = url.protocol === "http:" ? http : https;
+    return new Promise((resolve, reject) => {
+        const req = transport.request(url, options, (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => {
+                const text = Buffer.concat(chunks).toString("utf8");
+                let parsed: unknown = text;
+                try {
+                    parsed = text === "" ? undefined : JSON.parse(text);
+                } catch {
+                    // Not JSON (e.g. a proxy's error page): keep the text for the error message.
+                }
+                resolve({ status: res.statusCode ?? 0, body: parsed });
+            });
+        });
+        req.on("timeout", () => req.destroy(new Error(`${method} ${url.href} timed out`)));
+        req.on("error", (e) => reject(new Error(`${method} ${url.href} failed: ${e.message}`)));
+        if (payload !== undefined) {
+            req.write(payload);
+        }
+        req.end();
+    });
+}
+
+/** The Status message of an error response, for error messages. */
+export function kubeErrorMessage(res: KubeResponse): string {
+    const b = res.body as { message?: string } | string | undefined;
+    const message = typeof b === "object" && b !== null && b.message ? b.message : String(b ?? "").slice(0, 500);
+    return `HTTP ${res.status}: ${message}`;
+}

@@ -1,0 +1,174 @@
+// How the admin delegation reaches the API server. Resolved in the Pulumi program (where the
+// kubeconfig and the files it names are), stored as a secret input of the delegation resource,
+// and used by its dynamic provider, which needs only Node built-ins to speak to the server.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+
+export interface ExecCredentialCommand {
+    command: string;
+    args: string[];
+    env: { name: string; value: string }[];
+    apiVersion: string;
+}
+
+export interface KubeConnection {
+    server: string;
+    /** PEM of the cluster's CA. */
+    caData?: string;
+    insecureSkipTlsVerify?: boolean;
+    tlsServerName?: string;
+    clientCertData?: string;
+    clientKeyData?: string;
+    token?: string;
+    /** Read at each request: in-cluster ServiceAccount tokens rotate. */
+    tokenFile?: string;
+    /** client.authentication.k8s.io exec plugin (e.g. kubelogin for Welkin's OIDC). */
+    exec?: ExecCredentialCommand;
+}
+
+interface NamedEntry<T> {
+    name: string;
+    [key: string]: unknown;
+    value?: T;
+}
+
+interface KubeconfigFile {
+    "current-context"?: string;
+    contexts?: (NamedEntry<never> & { context?: { cluster?: string; user?: string } })[];
+    clusters?: (NamedEntry<never> & { cluster?: Record<string, unknown> })[];
+    users?: (NamedEntry<never> & { user?: Record<string, unknown> })[];
+}
+
+export class KubeconfigError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "KubeconfigError";
+    }
+}
+
+function b64(text: unknown): string {
+    return Buffer.from(String(text), "base64").toString("utf8");
+}
+
+function fileText(file: unknown, baseDir: string | undefined, what: string): string {
+    const p = String(file);
+    const resolved = path.isAbsolute(p) || baseDir === undefined ? p : path.join(baseDir, p);
+    try {
+        return fs.readFileSync(resolved, "utf8");
+    } catch (e) {
+        throw new KubeconfigError(`kubeconfig ${what} file ${resolved} cannot be read: ${(e as Error).message}`);
+    }
+}
+
+/**
+ * The connection of one context of a kubeconfig. `baseDir` resolves relative file paths, as
+ * kubectl resolves them against the kubeconfig file's folder.
+ */
+export function connectionFromKubeconfig(text: string, context?: string, baseDir?: string): KubeConnection {
+    let doc: KubeconfigFile;
+    try {
+        doc = (yaml.load(text) ?? {}) as KubeconfigFile;
+    } catch (e) {
+        throw new KubeconfigError(`kubeconfig is not valid YAML: ${(e as Error).message}`);
+    }
+    const contextName = context ?? doc["current-context"];
+    if (!contextName) {
+        throw new KubeconfigError(`kubeconfig has no current-context: set kubeContext to one of its contexts.`);
+    }
+    const ctx = (doc.contexts ?? []).find((c) => c.name === contextName)?.context;
+    if (ctx === undefined) {
+        const known = (doc.contexts ?? []).map((c) => c.name).join(", ") || "none";
+        throw new KubeconfigError(`kubeconfig has no context "${contextName}" (contexts: ${known}).`);
+    }
+    const cluster = (doc.clusters ?? []).find((c) => c.name === ctx.cluster)?.cluster;
+    if (cluster === undefined || typeof cluster.server !== "string") {
+        throw new KubeconfigError(`kubeconfig context "${contextName}" names cluster "${ctx.cluster}", which has no server.`);
+    }
+    const user = (doc.users ?? []).find((u) => u.name === ctx.user)?.user ?? {};
+
+    const conn: KubeConnection = { server: cluster.server.replace(/\/+$/, "") };
+    if (cluster["certificate-authority-data"] !== undefined) {
+        conn.caData = b64(cluster["certificate-authority-data"]);
+    } else if (cluster["certificate-authority"] !== undefined) {
+        conn.caData = fileText(cluster["certificate-authority"], baseDir, "certificate-authority");
+    }
+    if (cluster["insecure-skip-tls-verify"] === true) {
+        conn.insecureSkipTlsVerify = true;
+    }
+    if (typeof cluster["tls-server-name"] === "string") {
+        conn.tlsServerName = cluster["tls-server-name"];
+    }
+    if (user["client-certificate-data"] !== undefined) {
+        conn.clientCertData = b64(user["client-certificate-data"]);
+    } else if (user["client-certificate"] !== undefined) {
+        conn.clientCertData = fileText(user["client-certificate"], baseDir, "client-certificate");
+    }
+    if (user["client-key-data"] !== undefined) {
+        conn.clientKeyData = b64(user["client-key-data"]);
+    } else if (user["client-key"] !== undefined) {
+        conn.clientKeyData = fileText(user["client-key"], baseDir, "client-key");
+    }
+    if (typeof user.token === "string") {
+        conn.token = user.token;
+    } else if (typeof user.tokenFile === "string") {
+        conn.tokenFile = path.isAbsolute(user.tokenFile) || baseDir === undefined ? user.tokenFile : path.join(baseDir, user.tokenFile);
+    }
+    const exec = user.exec as Record<string, unknown> | undefined;
+    if (exec !== undefined) {
+        conn.exec = {
+            command: String(exec.command),
+            args: Array.isArray(exec.args) ? exec.args.map(String) : [],
+            env: Array.isArray(exec.env) ? (exec.env as { name: string; value: string }[]) : [],
+            apiVersion: String(exec.apiVersion ?? "client.authentication.k8s.io/v1"),
+        };
+    }
+    if (user["auth-provider"] !== undefined) {
+        throw new KubeconfigError(
+            `kubeconfig user "${ctx.user}" uses the removed auth-provider mechanism: switch it to an exec credential ` +
+                `plugin (for Welkin's OIDC: kubectl oidc-login, as in the kubeconfig Welkin hands out).`,
+        );
+    }
+    return conn;
+}
+
+/** The ServiceAccount connection of a process running in a pod. */
+export function inClusterConnection(env: NodeJS.ProcessEnv = process.env): KubeConnection | undefined {
+    const dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+    if (env.KUBERNETES_SERVICE_HOST === undefined || !fs.existsSync(path.join(dir, "token"))) {
+        return undefined;
+    }
+    const host = env.KUBERNETES_SERVICE_HOST.includes(":") ? `[${env.KUBERNETES_SERVICE_HOST}]` : env.KUBERNETES_SERVICE_HOST;
+    return {
+        server: `https://${host}:${env.KUBERNETES_SERVICE_PORT ?? "443"}`,
+        caData: fs.readFileSync(path.join(dir, "ca.crt"), "utf8"),
+        tokenFile: path.join(dir, "token"),
+    };
+}
+
+/**
+ * The connection kubectl would use: the given kubeconfig text, else the first file of
+ * $KUBECONFIG that exists, else ~/.kube/config, else the in-cluster ServiceAccount.
+ */
+export function resolveKubeConnection(kubeconfig: string | undefined, context: string | undefined, env: NodeJS.ProcessEnv = process.env): KubeConnection {
+    if (kubeconfig !== undefined) {
+        return connectionFromKubeconfig(kubeconfig, context);
+    }
+    const candidates = env.KUBECONFIG
+        ? env.KUBECONFIG.split(path.delimiter).filter((p) => p !== "")
+        : [path.join(env.HOME ?? os.homedir(), ".kube", "config")];
+    for (const file of candidates) {
+        if (fs.existsSync(file)) {
+            return connectionFromKubeconfig(fs.readFileSync(file, "utf8"), context, path.dirname(file));
+        }
+    }
+    const inCluster = context === undefined ? inClusterConnection(env) : undefined;
+    if (inCluster !== undefined) {
+        return inCluster;
+    }
+    throw new KubeconfigError(
+        `no kubeconfig for the admin delegation: looked at ${candidates.join(", ")}. Pass the kubeconfig ` +
+            `(the kubernetes provider's) as the kubeconfig argument, or set KUBECONFIG.`,
+    );
+}

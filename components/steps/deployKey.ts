@@ -1,0 +1,35 @@
+// Step 1: the SSH key Flux fetches with, registered as a deploy key of the repository.
+import * as github from "@pulumi/github";
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { WelkinFluxConfig } from "../config";
+
+export interface DeployKey {
+    privateKey: tls.PrivateKey;
+    deployKey: github.RepositoryDeployKey;
+}
+
+export function createDeployKey(name: string, config: WelkinFluxConfig, parent: pulumi.Resource): DeployKey {
+    const dk = config.deployKey;
+    const privateKey = new tls.PrivateKey(
+        `${name}-ssh-key`,
+        {
+            algorithm: dk.algorithm,
+            rsaBits: dk.algorithm === "RSA" ? dk.rsaBits : undefined,
+            ecdsaCurve: dk.algorithm === "ECDSA" ? "P256" : undefined,
+        },
+        // The provider marks these sensitive too; saying it here keeps them secret whatever the provider version.
+        { parent, additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"] },
+    );
+    const deployKey = new github.RepositoryDeployKey(
+        `${name}-deploy-key`,
+        {
+            repository: config.repository.name,
+            title: dk.title,
+            key: privateKey.publicKeyOpenssh.apply((k) => k.trim()),
+            readOnly: dk.readOnly,
+        },
+        { parent },
+    );
+    return { privateKey, deployKey };
+}

@@ -1,0 +1,10 @@
+// Step 2: the Flux CRDs, as cluster resources. Welkin's "self-managed cluster resources" lets an
+// application developer create CRDs and update/delete exactly the 13 Flux ones.
+import * as pulumi from "@pulumi/pulumi";
+import { WelkinFluxConfig } from "../config";
+import { fluxCrds } from "../fluxDistribution";
+import { kubeObjectResource } from "../kubeObjectResource";
+
+export function createFluxCrds(name: string, config: WelkinFluxConfig, parent: pulumi.Resource): pulumi.CustomResource[] {
+    return fluxCrds(config.fluxVersion).map((crd) => kubeObjectResource(`${name}-crd-${crd.metadata.name}`, crd, { parent }));
+}

@@ -1,0 +1,51 @@
+// Step 6: the Secret source-controller authenticates to git with (`<repo>-auth`), and optionally
+// the image pull Secret for a private registry mirror.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { WelkinFluxConfig } from "../config";
+import { GITHUB_KNOWN_HOSTS } from "../render/githubKnownHosts";
+import { DeployKey } from "./deployKey";
+
+export function createGitSecret(
+    name: string,
+    config: WelkinFluxConfig,
+    key: DeployKey,
+    namespaceReady: pulumi.Resource,
+    parent: pulumi.Resource,
+): k8s.core.v1.Secret {
+    return new k8s.core.v1.Secret(
+        `${name}-git-auth`,
+        {
+            metadata: { name: config.names.gitSecret, namespace: config.namespace },
+            type: "Opaque",
+            stringData: {
+                // Flux reads these three keys (see `flux create secret git`).
+                identity: pulumi.secret(key.privateKey.privateKeyOpenssh),
+                "identity.pub": key.privateKey.publicKeyOpenssh,
+                known_hosts: pulumi.output(config.knownHosts ?? GITHUB_KNOWN_HOSTS),
+            },
+        },
+        { parent, dependsOn: [namespaceReady], additionalSecretOutputs: ["data", "stringData"] },
+    );
+}
+
+export function createImagePullSecret(
+    name: string,
+    config: WelkinFluxConfig,
+    namespaceReady: pulumi.Resource,
+    parent: pulumi.Resource,
+): k8s.core.v1.Secret | undefined {
+    const ips = config.imagePullSecret;
+    if (ips === undefined || ips.dockerConfigJson === undefined) {
+        return undefined;
+    }
+    return new k8s.core.v1.Secret(
+        `${name}-image-pull`,
+        {
+            metadata: { name: ips.name, namespace: config.namespace },
+            type: "kubernetes.io/dockerconfigjson",
+            stringData: { ".dockerconfigjson": pulumi.secret(ips.dockerConfigJson) },
+        },
+        { parent, dependsOn: [namespaceReady], additionalSecretOutputs: ["data", "stringData"] },
+    );
+}

@@ -1,0 +1,92 @@
+// A loopback stand-in for the two RoleBinding calls the delegation provider makes, with the
+// API server's optimistic concurrency: a PUT whose resourceVersion is stale gets 409 Conflict.
+import * as http from "http";
+import { AddressInfo } from "net";
+import { RoleBindingDocument } from "../../components/adminDelegation/subjects";
+
+export class FakeKubeApi {
+    readonly bindings = new Map<string, RoleBindingDocument>();
+    readonly requests: string[] = [];
+    /** Runs once per PUT before it is applied: lets a test change the object "concurrently". */
+    beforeWrite?: (key: string) => void;
+    private server?: http.Server;
+    private version = 100;
+
+    constructor(readonly token = "test-token") {}
+
+    put(namespace: string, name: string, subjects?: RoleBindingDocument["subjects"]): void {
+        this.bindings.set(`${namespace}/${name}`, {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "RoleBinding",
+            metadata: { name, namespace, resourceVersion: String(++this.version), annotations: { "helm.sh/resource-policy": "keep" } },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" },
+            ...(subjects === undefined ? {} : { subjects }),
+        });
+    }
+
+    /** Someone else's edit: bumps the resourceVersion like the API server does. */
+    edit(key: string, change: (rb: RoleBindingDocument) => void): void {
+        const rb = this.bindings.get(key)!;
+        change(rb);
+        rb.metadata.resourceVersion = String(++this.version);
+    }
+
+    subjects(namespace: string, name: string) {
+        return this.bindings.get(`${namespace}/${name}`)?.subjects;
+    }
+
+    async start(): Promise<string> {
+        this.server = http.createServer((req, res) => this.handle(req, res));
+        await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+        return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    }
+
+    async stop(): Promise<void> {
+        await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    }
+
+    private reply(res: http.ServerResponse, status: number, body: unknown): void {
+        res.writeHead(status, { "Content-Type": "application/json" });
+        res.end(JSON.stringify(body));
+    }
+
+    private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+        this.requests.push(`${req.method} ${req.url}`);
+        if (req.headers.authorization !== `Bearer ${this.token}`) {
+            return this.reply(res, 401, { kind: "Status", message: "Unauthorized" });
+        }
+        const m = /^\/apis\/rbac\.authorization\.k8s\.io\/v1\/namespaces\/([^/]+)\/rolebindings\/([^/]+)$/.exec(req.url ?? "");
+        if (m === null) {
+            // Loud failure for anything the provider is not expected to call.
+            return this.reply(res, 501, { kind: "Status", message: `fake API does not implement ${req.method} ${req.url}` });
+        }
+        const key = `${m[1]}/${m[2]}`;
+        let body = "";
+        req.on("data", (c) => (body += c));
+        req.on("end", () => {
+            const current = this.bindings.get(key);
+            if (req.method === "GET") {
+                return current ? this.reply(res, 200, current) : this.reply(res, 404, { kind: "Status", reason: "NotFound", message: `rolebindings "${m[2]}" not found` });
+            }
+            if (req.method === "PUT") {
+                this.beforeWrite?.(key);
+                const latest = this.bindings.get(key);
+                if (latest === undefined) {
+                    return this.reply(res, 404, { kind: "Status", reason: "NotFound", message: "not found" });
+                }
+                const incoming = JSON.parse(body) as RoleBindingDocument;
+                if (incoming.metadata.resourceVersion !== latest.metadata.resourceVersion) {
+                    return this.reply(res, 409, {
+                        kind: "Status",
+                        reason: "Conflict",
+                        message: `Operation cannot be fulfilled on rolebindings.rbac.authorization.k8s.io "${m[2]}": the object has been modified`,
+                    });
+                }
+                incoming.metadata.resourceVersion = String(++this.version);
+                this.bindings.set(key, incoming);
+                return this.reply(res, 200, incoming);
+            }
+            return this.reply(res, 405, { kind: "Status", message: `method ${req.method} not allowed` });
+        });
+    }
+}

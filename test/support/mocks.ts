@@ -1,0 +1,102 @@
+// Mocks that record every registration and fail loudly on anything unexpected (STYLE.md §4).
+import * as pulumi from "@pulumi/pulumi";
+
+export interface Registration {
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+    provider?: string;
+    /** Sequence number when the SDK asked the engine to register it. */
+    index: number;
+    /** Sequence number when the engine answered; undefined while pending. */
+    completed?: number;
+}
+
+// The wire form the SDK gives secret values in mock inputs (runtime/rpc.ts specialSigKey/specialSecretSig).
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export function isSecretValue(v: unknown): boolean {
+    return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** The plain value behind a possibly-secret mock input. */
+export function reveal<T = unknown>(v: unknown): T {
+    return (isSecretValue(v) ? (v as { value: unknown }).value : v) as T;
+}
+
+export const FAKE_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeFakeFakeFakeFakeFakeFakeFakeFakeFakeFake";
+export const FAKE_PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nZmFrZQ==\n-----END OPENSSH PRIVATE KEY-----\n";
+
+export class RecordingMocks implements pulumi.runtime.Mocks {
+    readonly registrations: Registration[] = [];
+    private sequence = 0;
+
+    /**
+     * Every registration is held open for a moment, so resources that do not depend on it get
+     * registered meanwhile: only a real dependency (dependsOn or an input from its outputs)
+     * makes a resource wait until this one has completed.
+     */
+    async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, unknown> }> {
+        const registration: Registration = { type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, index: this.sequence++ };
+        this.registrations.push(registration);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        registration.completed = this.sequence++;
+        const state: Record<string, unknown> = { ...args.inputs };
+        switch (args.type) {
+            case "tls:index/privateKey:PrivateKey":
+                Object.assign(state, {
+                    publicKeyOpenssh: FAKE_PUBLIC_KEY + "\n",
+                    privateKeyOpenssh: FAKE_PRIVATE_KEY,
+                    publicKeyFingerprintSha256: `SHA256:fingerprint-of-${args.name}`,
+                });
+                break;
+            case "github:index/repositoryFile:RepositoryFile":
+                state.commitSha = `commit-of-${args.name}`;
+                break;
+        }
+        return { id: args.custom === false ? undefined : `${args.name}-id`, state };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+        throw new Error(`unexpected provider function call ${args.token}(${JSON.stringify(args.inputs)})`);
+    }
+
+    find(type: string, name: string): Registration {
+        const found = this.registrations.filter((r) => r.type === type && r.name === name);
+        if (found.length !== 1) {
+            const known = this.registrations.map((r) => `${r.type} ${r.name}`).join("\n  ");
+            throw new Error(`expected one ${type} named ${name}, found ${found.length}; registered:\n  ${known}`);
+        }
+        return found[0];
+    }
+
+    ofType(type: string): Registration[] {
+        return this.registrations.filter((r) => r.type === type);
+    }
+}
+
+export async function useMocks(): Promise<RecordingMocks> {
+    const mocks = new RecordingMocks();
+    await pulumi.runtime.setMocks(mocks, "welkin-flux", "test", false);
+    return mocks;
+}
+
+/** The value of an Output, for assertions. */
+export function unwrap<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
+
+/** Is this Output secret? */
+export function isSecretOutput(output: pulumi.Output<unknown>): Promise<boolean> {
+    return (output as unknown as { isSecret: Promise<boolean> }).isSecret;
+}
+
+/** Lets every pending registration reach the mocks. */
+export async function settle(mocks: RecordingMocks): Promise<void> {
+    let before = -1;
+    while (before !== mocks.registrations.length) {
+        before = mocks.registrations.length;
+        await new Promise((r) => setTimeout(r, 50));
+    }
+}
