@@ -83,7 +83,7 @@ export interface WelkinFluxArgs {
      * same kubeconfig as the kubernetes provider's. Default: `$KUBECONFIG` or `~/.kube/config`,
      * as kubectl and the kubernetes provider read it.
      */
-    kubeconfig?: pulumi.Input<string>;
+    kubeconfig?: pulumi.Input<string | undefined>;
     /** Kubeconfig context for the admin delegation. Default: the kubeconfig's current context. */
     kubeContext?: string;
     /** Commit message prefix for the files committed to the repository. Default `welkin-flux`. */

@@ -37,7 +37,7 @@ export interface WelkinFluxConfig {
     lockdown: { noCrossNamespaceRefs: boolean; noRemoteBases: boolean; defaultServiceAccount?: string };
     registry?: string;
     imagePullSecret?: ImagePullSecretArgs;
-    kubeconfig?: pulumi.Input<string>;
+    kubeconfig?: pulumi.Input<string | undefined>;
     kubeContext?: string;
     commitMessagePrefix: string;
     /** Names of the Flux objects, following `flux create source git <repo>-repo ... --secret-ref=<repo>-auth`. */
