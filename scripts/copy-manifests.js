@@ -7,4 +7,4 @@ const from = path.join(__dirname, "..", "components", "manifests");
 const to = path.join(__dirname, "..", "dist", "manifests");
 fs.rmSync(to, { recursive: true, force: true });
 fs.cpSync(from, to, { recursive: true });
-console.log(`copied ${from} -> ${to}`);
+console.error(`copied ${from} -> ${to}`);

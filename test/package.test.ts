@@ -1,0 +1,118 @@
+// The published package, as an npm user gets it: packed, installed into a fresh project outside
+// the repository, the README's usage snippet compiled with strict TypeScript and run under mocks.
+import * as assert from "assert";
+import * as childProcess from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "..");
+const PULUMI_PACKAGES = ["@pulumi/pulumi", "@pulumi/kubernetes", "@pulumi/github", "@pulumi/tls"];
+
+function run(command: string, args: string[], cwd: string): string {
+    return childProcess.execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
+}
+
+/** The first ```ts block under "## Using the component" in the README. */
+export function readmeUsageSnippet(): string {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const section = readme.split(/^## Using the component$/m)[1];
+    assert.ok(section, "README.md has no '## Using the component' section");
+    const m = /```ts\n([\s\S]*?)```/.exec(section);
+    assert.ok(m, "README.md's usage section has no ```ts block");
+    return m[1];
+}
+
+describe("npm package", function () {
+    this.timeout(300_000);
+    let work: string;
+    let tarball: string;
+
+    before(() => {
+        work = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-flux-package-"));
+        // prepack builds first; its lifecycle banners may precede npm's JSON on stdout.
+        const out = run("npm", ["pack", "--json", "--pack-destination", work], ROOT);
+        const packed = JSON.parse(out.slice(out.search(/^\[/m))) as { filename: string }[];
+        tarball = path.join(work, packed[0].filename);
+    });
+    after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+    it("contains compiled JS, type declarations, the bundled manifests, README and LICENSE, and nothing else", () => {
+        const entries = run("tar", ["-tzf", tarball], work)
+            .split("\n")
+            .filter((e) => e !== "")
+            .map((e) => e.replace(/^package\//, ""));
+        const unexpected = entries.filter(
+            (e) =>
+                !["package.json", "README.md", "LICENSE"].includes(e) &&
+                !/^dist\/.+\.(js|d\.ts)$/.test(e) &&
+                !/^dist\/manifests\/flux\/v\d+\.\d+\.\d+\/gotk-components(-with-image-automation)?\.yaml$/.test(e),
+        );
+        assert.deepStrictEqual(unexpected, []);
+        for (const needed of ["dist/index.js", "dist/index.d.ts", "dist/welkinFlux.d.ts", "dist/manifests/flux/v2.1.2/gotk-components.yaml", "README.md", "LICENSE"]) {
+            assert.ok(entries.includes(needed), `${needed} is missing from the package`);
+        }
+        assert.ok(!entries.some((e) => e.startsWith("test/") || e.startsWith("components/") || e === "index.ts" || e.startsWith("Pulumi.")));
+    });
+
+    it("installs into a fresh project, compiles the README snippet strictly and runs it under mocks", () => {
+        const consumer = path.join(work, "consumer");
+        fs.mkdirSync(consumer);
+        const own = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+        const devVersion = (name: string) => own.devDependencies[name] as string;
+        fs.writeFileSync(
+            path.join(consumer, "package.json"),
+            JSON.stringify(
+                {
+                    name: "consumer",
+                    private: true,
+                    dependencies: {
+                        "welkin-flux": `file:${tarball}`,
+                        ...Object.fromEntries(PULUMI_PACKAGES.map((p) => [p, devVersion(p)])),
+                        typescript: devVersion("typescript"),
+                        "@types/node": devVersion("@types/node"),
+                    },
+                },
+                null,
+                2,
+            ),
+        );
+        run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], consumer);
+        // Peer dependencies: one copy of the Pulumi SDK, the consumer's.
+        for (const p of PULUMI_PACKAGES) {
+            assert.ok(!fs.existsSync(path.join(consumer, "node_modules", "welkin-flux", "node_modules", p)), `welkin-flux brought its own ${p}`);
+        }
+        fs.writeFileSync(path.join(consumer, "index.ts"), readmeUsageSnippet());
+        fs.writeFileSync(
+            path.join(consumer, "tsconfig.json"),
+            JSON.stringify({ compilerOptions: { strict: true, target: "ES2020", module: "commonjs", esModuleInterop: true, skipLibCheck: true, types: ["node"] }, files: ["index.ts"] }),
+        );
+        try {
+            run(path.join(consumer, "node_modules", ".bin", "tsc"), ["-p", "."], consumer);
+        } catch (e) {
+            assert.fail(`the README snippet does not compile:\n${(e as { stdout?: string }).stdout}`);
+        }
+        fs.writeFileSync(
+            path.join(consumer, "run.js"),
+            `
+const pulumi = require("@pulumi/pulumi");
+const registered = [];
+pulumi.runtime.setMocks({
+    newResource: (a) => { registered.push(a.type); return { id: a.name + "-id", state: { ...a.inputs, publicKeyOpenssh: "ssh-ed25519 AAAA", publicKeyFingerprintSha256: "SHA256:x", commitSha: "c" } }; },
+    call: (a) => { throw new Error("unexpected call " + a.token); },
+}, "consumer", "dev", false).then(async () => {
+    pulumi.runtime.setAllConfig({ "consumer:kubeconfig": "apiVersion: v1\\ncurrent-context: c\\ncontexts: [{name: c, context: {cluster: k, user: u}}]\\nclusters: [{name: k, cluster: {server: 'https://127.0.0.1:6443'}}]\\nusers: [{name: u, user: {token: t}}]\\n" }, ["consumer:kubeconfig"]);
+    const program = require("./index.js");
+    const fingerprint = await new Promise((r) => program.deployKeyFingerprint.apply(r));
+    await new Promise((r) => setTimeout(r, 1000));
+    console.log(JSON.stringify({ fingerprint, registered }));
+});
+`,
+        );
+        const result = JSON.parse(run("node", ["run.js"], consumer).trim().split("\n").pop()!) as { fingerprint: string; registered: string[] };
+        assert.strictEqual(result.fingerprint, "SHA256:x");
+        assert.ok(result.registered.includes("welkin-flux:index:WelkinFlux"));
+        assert.ok(result.registered.includes("pulumi-nodejs:dynamic/welkin-flux:AdminDelegation"));
+        assert.ok(result.registered.length > 40, `only ${result.registered.length} resources registered`);
+    });
+});

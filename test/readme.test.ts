@@ -1,0 +1,57 @@
+// The README's inputs and outputs tables must list exactly what the TypeScript types declare.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as ts from "typescript";
+
+const ROOT = path.resolve(__dirname, "..");
+const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+
+function sourceFile(file: string): ts.SourceFile {
+    return ts.createSourceFile(file, fs.readFileSync(path.join(ROOT, file), "utf8"), ts.ScriptTarget.ES2020, true);
+}
+
+function interfaceMembers(file: string, name: string): string[] {
+    const decl = sourceFile(file).statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === name);
+    assert.ok(decl, `${name} not found in ${file}`);
+    return decl.members.map((m) => (m.name as ts.Identifier).text);
+}
+
+function publicReadonlyProperties(file: string, className: string): string[] {
+    const decl = sourceFile(file).statements.find((s): s is ts.ClassDeclaration => ts.isClassDeclaration(s) && s.name?.text === className);
+    assert.ok(decl, `${className} not found in ${file}`);
+    return decl.members
+        .filter((m): m is ts.PropertyDeclaration => ts.isPropertyDeclaration(m))
+        .filter((m) => ts.getModifiers(m)?.some((x) => x.kind === ts.SyntaxKind.PublicKeyword) && ts.getModifiers(m)?.some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword))
+        .map((m) => (m.name as ts.Identifier).text);
+}
+
+/** The backticked names in the first column of the table under a heading. */
+function tableNames(heading: string): string[] {
+    const section = readme.split(new RegExp(`^${heading.replace(/[()]/g, "\\$&")}$`, "m"))[1];
+    assert.ok(section, `README.md has no "${heading}" section`);
+    const lines = section.split("\n");
+    const start = lines.findIndex((l) => l.startsWith("|"));
+    const end = lines.findIndex((l, i) => i > start && !l.startsWith("|"));
+    const rows = lines.slice(start + 2, end === -1 ? undefined : end);
+    const table = [];
+    for (const row of rows) {
+        table.push(...[...row.split("|")[1].matchAll(/`([A-Za-z][A-Za-z0-9]*)`/g)].map((m) => m[1]));
+    }
+    return table;
+}
+
+describe("README", () => {
+    it("lists every WelkinFluxArgs input, and only those", () => {
+        assert.deepStrictEqual(tableNames("### Inputs (`WelkinFluxArgs`)").sort(), interfaceMembers("components/args.ts", "WelkinFluxArgs").sort());
+    });
+
+    it("lists every WelkinFlux output, and only those", () => {
+        assert.deepStrictEqual(tableNames("### Outputs").sort(), publicReadonlyProperties("components/welkinFlux.ts", "WelkinFlux").sort());
+    });
+
+    it("names the test command that .ci/run runs", () => {
+        assert.match(readme, /npm test/);
+        assert.match(fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8"), /^npm test$/m);
+    });
+});
