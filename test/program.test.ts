@@ -4,7 +4,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { settle, unwrap, useMocks } from "./support/mocks";
+import * as net from "net";
+import { RecordingMocks, settle, unwrap, useMocks } from "./support/mocks";
 
 const ROOT = path.resolve(__dirname, "..");
 const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
@@ -13,7 +14,40 @@ const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"
     main: string;
     config: Record<string, { type: string; description?: string; default?: unknown; items?: { type: string } }>;
 };
-const devStack = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+const STACKS = ["dev", "staging", "production"];
+
+function stackConfig(stack: string): Record<string, unknown> {
+    return (yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> }).config;
+}
+
+const TEST_KUBECONFIG = [
+    "apiVersion: v1",
+    "current-context: dev",
+    "contexts: [{name: dev, context: {cluster: c, user: u}}]",
+    "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:6443'}}]",
+    "users: [{name: u, user: {token: t}}]",
+].join("\n");
+
+/** Runs index.ts under mocks with a stack file's settings (plus a test kubeconfig). */
+async function runStack(stack: string): Promise<{ program: Record<string, pulumi.Output<unknown>>; mocks: RecordingMocks }> {
+    const mocks = await useMocks();
+    const config: Record<string, string> = {};
+    for (const [k, v] of Object.entries(stackConfig(stack))) {
+        config[k] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    config["welkin-flux:kubeconfig"] = TEST_KUBECONFIG;
+    pulumi.runtime.setAllConfig(config, ["welkin-flux:kubeconfig"]);
+    try {
+        delete require.cache[require.resolve("../index")];
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const program = require("../index") as Record<string, pulumi.Output<unknown>>;
+        await unwrap(program.committedFiles);
+        await settle(mocks);
+        return { program, mocks };
+    } finally {
+        pulumi.runtime.setAllConfig({}, []);
+    }
+}
 
 // The config keys index.ts reads: config.get..., config.require... and its optional()/optionalSecret() helpers.
 function keysReadByProgram(): string[] {
@@ -44,13 +78,18 @@ describe("Pulumi project files", () => {
         assert.deepStrictEqual(required, ["clusterName", "githubOwner", "githubRepository"]);
     });
 
-    it("give the dev stack only declared settings, and all required ones", () => {
-        const keys = Object.keys(devStack.config).map((k) => k.replace(/^welkin-flux:/, ""));
-        for (const k of keys) {
-            assert.ok(k in project.config, `Pulumi.dev.yaml sets undeclared ${k}`);
-        }
-        for (const k of ["clusterName", "githubOwner", "githubRepository"]) {
-            assert.ok(keys.includes(k), `Pulumi.dev.yaml lacks ${k}`);
+    it("give each example stack only declared settings, of the declared type, and all required ones", () => {
+        for (const stack of STACKS) {
+            for (const [key, value] of Object.entries(stackConfig(stack))) {
+                const k = key.replace(/^welkin-flux:/, "");
+                assert.ok(k in project.config, `Pulumi.${stack}.yaml sets undeclared ${k}`);
+                const type = project.config[k].type;
+                const actual = Array.isArray(value) ? "array" : Number.isInteger(value) ? "integer" : typeof value;
+                assert.strictEqual(actual, type, `Pulumi.${stack}.yaml: ${k} should be ${type}`);
+            }
+            for (const k of ["clusterName", "githubOwner", "githubRepository"]) {
+                assert.ok(`welkin-flux:${k}` in stackConfig(stack), `Pulumi.${stack}.yaml lacks ${k}`);
+            }
         }
     });
 
@@ -76,47 +115,64 @@ describe("the program (index.ts) under mocks", () => {
     });
 
     it("runs the dev stack: providers from config, one WelkinFlux, the documented outputs", async () => {
-        const mocks = await useMocks();
-        const config: Record<string, string> = {};
-        for (const [k, v] of Object.entries(devStack.config)) {
-            config[k] = typeof v === "string" ? v : JSON.stringify(v);
+        const { program, mocks } = await runStack("dev");
+        assert.strictEqual(await unwrap(program.syncPath), "clusters/dev/flux-system");
+        assert.strictEqual(await unwrap(program.gitRepositoryName), "fleet-infra-repo");
+        assert.deepStrictEqual(Object.keys(program).sort(), [
+            "committedFiles",
+            "deployKeyFingerprint",
+            "deployKeyPublicKey",
+            "gitRepositoryName",
+            "gitSecretName",
+            "gotkComponentsSha256",
+            "kustomizationName",
+            "manifests",
+            "namespace",
+            "parentNamespaces",
+            "syncPath",
+        ]);
+        const providers = mocks.registrations.filter((r) => r.type.startsWith("pulumi:providers:"));
+        assert.deepStrictEqual(providers.map((p) => p.type).sort(), ["pulumi:providers:github", "pulumi:providers:kubernetes", "pulumi:providers:tls"]);
+        assert.strictEqual(mocks.find("pulumi:providers:github", "github").inputs.owner, "example-org");
+        assert.strictEqual(mocks.ofType("welkin-flux:index:WelkinFlux").length, 1);
+        const anchor = mocks.ofType("kubernetes:hnc.x-k8s.io/v1alpha2:SubnamespaceAnchor")[0];
+        assert.strictEqual((anchor.inputs.metadata as { namespace: string }).namespace, "production");
+    });
+
+    it("runs every example stack; several clusters share one repository without colliding", async () => {
+        const paths: string[] = [];
+        const titles: string[] = [];
+        for (const stack of STACKS) {
+            const { program, mocks } = await runStack(stack);
+            paths.push(await unwrap(program.syncPath as pulumi.Output<string>));
+            titles.push(mocks.ofType("github:index/repositoryDeployKey:RepositoryDeployKey")[0].inputs.title as string);
+            const files = mocks.ofType("github:index/repositoryFile:RepositoryFile").map((f) => f.inputs.file as string);
+            assert.ok(files.every((f) => f.startsWith(`clusters/${stack}/flux-system/`)), `${stack} commits outside its folder: ${files}`);
         }
-        config["welkin-flux:kubeconfig"] = [
-            "apiVersion: v1",
-            "current-context: dev",
-            "contexts: [{name: dev, context: {cluster: c, user: u}}]",
-            "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:6443'}}]",
-            "users: [{name: u, user: {token: t}}]",
-        ].join("\n");
-        pulumi.runtime.setAllConfig(config, ["welkin-flux:kubeconfig"]);
+        assert.deepStrictEqual(paths, STACKS.map((s) => `clusters/${s}/flux-system`));
+        assert.strictEqual(new Set(titles).size, STACKS.length, "each environment needs its own deploy key title");
+        const production = await runStack("production");
+        assert.deepStrictEqual(await unwrap(production.program.parentNamespaces as pulumi.Output<string[]>), ["production", "staging"]);
+        const ks = production.mocks.ofType("github:index/repositoryFile:RepositoryFile")[2].inputs.content as string;
+        assert.match(ks, /--no-cross-namespace-refs=true/);
+        assert.match(ks, /--no-remote-bases=true/);
+    });
+
+    it("previews deterministically and without any network connection", async () => {
+        const connect = net.Socket.prototype.connect;
+        const attempts: string[] = [];
+        net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
+            attempts.push(JSON.stringify(args[0]));
+            throw new Error("the program must not open network connections while previewing");
+        } as typeof connect;
         try {
-            delete require.cache[require.resolve("../index")];
-            // eslint-disable-next-line @typescript-eslint/no-require-imports
-            const program = require("../index") as Record<string, pulumi.Output<unknown>>;
-            assert.strictEqual(await unwrap(program.syncPath), "clusters/dev/flux-system");
-            assert.strictEqual(await unwrap(program.gitRepositoryName), "fleet-infra-repo");
-            assert.deepStrictEqual(Object.keys(program).sort(), [
-                "committedFiles",
-                "deployKeyFingerprint",
-                "deployKeyPublicKey",
-                "gitRepositoryName",
-                "gitSecretName",
-                "gotkComponentsSha256",
-                "kustomizationName",
-                "manifests",
-                "namespace",
-                "parentNamespaces",
-                "syncPath",
-            ]);
-            await settle(mocks);
-            const providers = mocks.registrations.filter((r) => r.type.startsWith("pulumi:providers:"));
-            assert.deepStrictEqual(providers.map((p) => p.type).sort(), ["pulumi:providers:github", "pulumi:providers:kubernetes", "pulumi:providers:tls"]);
-            assert.strictEqual(mocks.find("pulumi:providers:github", "github").inputs.owner, "example-org");
-            assert.strictEqual(mocks.ofType("welkin-flux:index:WelkinFlux").length, 1);
-            const anchor = mocks.ofType("kubernetes:hnc.x-k8s.io/v1alpha2:SubnamespaceAnchor")[0];
-            assert.strictEqual((anchor.inputs.metadata as { namespace: string }).namespace, "production");
+            const first = await runStack("production");
+            const second = await runStack("production");
+            const inputs = (m: RecordingMocks) => JSON.stringify(m.registrations.map((r) => [r.type, r.name, r.inputs]));
+            assert.strictEqual(inputs(second.mocks), inputs(first.mocks));
         } finally {
-            pulumi.runtime.setAllConfig({}, []);
+            net.Socket.prototype.connect = connect;
         }
+        assert.deepStrictEqual(attempts, []);
     });
 });
