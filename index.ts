@@ -4,7 +4,7 @@ import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { DeployKeyAlgorithm, FluxExtraComponent, WelkinFlux } from "./components";
+import { DeployKeyAlgorithm, FluxExtraComponent, PolicyName, WelkinFlux } from "./components";
 
 const config = new pulumi.Config();
 
@@ -12,6 +12,11 @@ const config = new pulumi.Config();
 function optional(key: string): string | undefined {
     const value = config.get(key);
     return value === undefined || value === "" ? undefined : value;
+}
+
+/** An empty list in config means "not set". */
+function nonEmpty<T>(list: T[] | undefined): T[] | undefined {
+    return list === undefined || list.length === 0 ? undefined : list;
 }
 
 function optionalSecret(key: string): pulumi.Output<string | undefined> {
@@ -52,6 +57,12 @@ const flux = new WelkinFlux(
             noRemoteBases: config.getBoolean("noRemoteBases"),
         },
         registry: optional("registry"),
+        preflight: config.getBoolean("preflight"),
+        policyChecks: {
+            mode: config.get("policyChecks") as "warn" | "error" | "off" | undefined,
+            ignore: config.getObject<PolicyName[]>("policyIgnore"),
+            allowedRegistries: nonEmpty(config.getObject<string[]>("allowedRegistries")),
+        },
         kubeconfig,
         kubeContext,
     },

@@ -1,5 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FluxExtraComponent } from "./fluxDistribution";
+import { PolicyFinding } from "./policy/welkinPolicies";
+
+export type PolicyName = PolicyFinding["policy"];
+
+/** Checks of what will be applied against Welkin's Gatekeeper policies, at preview. */
+export interface PolicyChecksArgs {
+    /** `warn` (default): one preview warning listing the findings; `error`: fail the preview on any; `off`. */
+    mode?: "warn" | "error" | "off";
+    /** Policies not to report, e.g. `["minimum-replicas"]` (Flux controllers run one leader-elected replica). */
+    ignore?: PolicyName[];
+    /** Image prefixes the environment allows (Welkin's `opa.imageRegistry.URL`); unset: checked in preflight against the cluster's constraint. */
+    allowedRegistries?: string[];
+}
 
 export type DeployKeyAlgorithm = "ED25519" | "RSA" | "ECDSA";
 
@@ -86,6 +99,13 @@ export interface WelkinFluxArgs {
     kubeconfig?: pulumi.Input<string | undefined>;
     /** Kubeconfig context for the admin delegation. Default: the kubeconfig's current context. */
     kubeContext?: string;
+    /**
+     * Ask the environment, during preview and up and before anything is changed, whether every step
+     * can work (API version, parent namespace and anchor rights, no foreign flux-system, CRD rights,
+     * extra-workload-admins, registry allowlisting). Default true; turn off where the reads are forbidden.
+     */
+    preflight?: boolean;
+    policyChecks?: PolicyChecksArgs;
     /** Commit message prefix for the files committed to the repository. Default `welkin-flux`. */
     commitMessagePrefix?: string;
 }

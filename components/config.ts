@@ -2,7 +2,8 @@
 // anything, so bad input stops `pulumi preview` with a message naming the field, the value and the
 // fix, and nothing is created.
 import * as pulumi from "@pulumi/pulumi";
-import { DeployKeyAlgorithm, ImagePullSecretArgs, WelkinFluxArgs } from "./args";
+import { DeployKeyAlgorithm, ImagePullSecretArgs, PolicyName, WelkinFluxArgs } from "./args";
+import { WELKIN_DEFAULT_ENFORCEMENT } from "./policy/welkinPolicies";
 import {
     DEFAULT_FLUX_VERSION,
     EXTRA_COMPONENTS,
@@ -40,6 +41,8 @@ export interface WelkinFluxConfig {
     kubeconfig?: pulumi.Input<string | undefined>;
     kubeContext?: string;
     commitMessagePrefix: string;
+    preflight: boolean;
+    policyChecks: { mode: "warn" | "error" | "off"; ignore: PolicyName[]; allowedRegistries?: string[] };
     /** Names of the Flux objects, following `flux create source git <repo>-repo ... --secret-ref=<repo>-auth`. */
     names: { gitRepository: string; kustomization: string; gitSecret: string };
     /** `clusters/<clusterName>/flux-system`, relative to the repository root. */
@@ -343,6 +346,23 @@ export function resolveWelkinFluxConfig(name: string, args: WelkinFluxArgs): Wel
         problems.push(`commitMessagePrefix ${q(commitMessagePrefix)} must be a non-empty single line.`);
     }
 
+    if (a.preflight !== undefined && typeof a.preflight !== "boolean") {
+        problems.push(`preflight must be true or false; got ${q(a.preflight)}.`);
+    }
+    const policy = a.policyChecks ?? {};
+    const policyMode = policy.mode ?? "warn";
+    if (!["warn", "error", "off"].includes(policyMode)) {
+        problems.push(`policyChecks.mode ${q(policyMode)} is not one of "warn" (default), "error" or "off".`);
+    }
+    const knownPolicies = Object.keys(WELKIN_DEFAULT_ENFORCEMENT);
+    const unknownPolicies = (policy.ignore ?? []).filter((p) => !knownPolicies.includes(p));
+    if (unknownPolicies.length > 0) {
+        problems.push(`policyChecks.ignore has unknown polic${unknownPolicies.length === 1 ? "y" : "ies"} ${unknownPolicies.map(q).join(", ")}: the policies are ${knownPolicies.map(q).join(", ")}.`);
+    }
+    if (policy.allowedRegistries !== undefined && (!Array.isArray(policy.allowedRegistries) || policy.allowedRegistries.some((r) => typeof r !== "string" || r === ""))) {
+        problems.push(`policyChecks.allowedRegistries must be a list of image prefixes such as "harbor.example.com/"; got ${q(policy.allowedRegistries)}.`);
+    }
+
     if (problems.length > 0) {
         throw new WelkinFluxArgsError(name, problems);
     }
@@ -375,6 +395,8 @@ export function resolveWelkinFluxConfig(name: string, args: WelkinFluxArgs): Wel
         kubeconfig: a.kubeconfig,
         kubeContext: a.kubeContext,
         commitMessagePrefix,
+        preflight: a.preflight ?? true,
+        policyChecks: { mode: policyMode, ignore: policy.ignore ?? [], allowedRegistries: policy.allowedRegistries },
         names: { gitRepository: `${repoName}-repo`, kustomization: `${repoName}-repo`, gitSecret: `${repoName}-auth` },
         syncPath: `clusters/${clusterName}/${FLUX_NAMESPACE}`,
         warnings,

@@ -33,6 +33,8 @@ interface BundledManifest {
 }
 
 interface FluxRelease {
+    /** Oldest Kubernetes minor the release supports (`flux check --pre`). */
+    kubernetesMin: string;
     /** Controller image tags (all under ghcr.io/fluxcd/). */
     controllers: Record<FluxController, string>;
     /** `flux install --export` with the default components. */
@@ -43,6 +45,7 @@ interface FluxRelease {
 
 const RELEASES: Record<string, FluxRelease> = {
     "v2.1.2": {
+        kubernetesMin: "1.25",
         controllers: {
             "source-controller": "v1.1.2",
             "kustomize-controller": "v1.1.1",
@@ -113,6 +116,10 @@ function release(version: string): FluxRelease {
 /** Where the bundled manifests live; `dist/manifests` once built, `components/manifests` in the repo. */
 export function bundledManifestsDir(): string {
     return path.join(__dirname, "manifests", "flux");
+}
+
+export function kubernetesMinVersion(version: string): string {
+    return release(version).kubernetesMin;
 }
 
 /** The controllers a component selection installs, in `flux install` order. */

@@ -1,7 +1,16 @@
 // The welkin-flux library. Importing it creates no resources.
 export { WelkinFlux, WELKIN_FLUX_TYPE } from "./welkinFlux";
 export type { CommittedFile } from "./welkinFlux";
-export type { WelkinFluxArgs, RepositoryArgs, DeployKeyArgs, DeployKeyAlgorithm, LockdownArgs, ImagePullSecretArgs } from "./args";
+export type {
+    WelkinFluxArgs,
+    RepositoryArgs,
+    DeployKeyArgs,
+    DeployKeyAlgorithm,
+    LockdownArgs,
+    ImagePullSecretArgs,
+    PolicyChecksArgs,
+    PolicyName,
+} from "./args";
 export {
     resolveWelkinFluxConfig,
     WelkinFluxArgsError,
@@ -34,6 +43,11 @@ export { installObjects } from "./render/installObjects";
 export { welkinFluxRoles } from "./render/welkinRoles";
 export { GITHUB_KNOWN_HOSTS } from "./render/githubKnownHosts";
 export { formatGoDuration, parseGoDuration, normalizeFluxInterval } from "./goDuration";
+export { checkWelkinPolicies, WELKIN_DEFAULT_ENFORCEMENT } from "./policy/welkinPolicies";
+export type { PolicyFinding, PolicyOptions } from "./policy/welkinPolicies";
+export { runPreflight } from "./preflight/checks";
+export type { PreflightApi, PreflightPlan, PreflightResult } from "./preflight/checks";
+export { WelkinPreflight, WelkinPolicyError, preflightPlan } from "./steps/preflight";
 export { AdminDelegation, delegatedSubjects, EXTRA_WORKLOAD_ADMINS } from "./steps/adminDelegation";
 export type { AdminDelegationArgs } from "./steps/adminDelegation";
 export { addSubjects, removeSubjects, updateSubjects } from "./adminDelegation/subjects";

@@ -3,14 +3,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { WelkinFluxArgs } from "./args";
 import { resolveWelkinFluxConfig, WelkinFluxConfig } from "./config";
+import { resolveKubeConnection } from "./adminDelegation/kubeConnection";
+import { formatFindings } from "./policy/welkinPolicies";
 import { renderFluxManifests } from "./render/fluxManifests";
 import { createAdminDelegations } from "./steps/adminDelegation";
+import { ChildOptions } from "./steps/childOptions";
 import { createDeployKey } from "./steps/deployKey";
 import { createFluxCrds } from "./steps/fluxCrds";
 import { createFluxNamespace } from "./steps/fluxNamespace";
 import { createFluxRoles } from "./steps/fluxRoles";
 import { createGitSecret, createImagePullSecret } from "./steps/gitSecret";
 import { installFlux } from "./steps/install";
+import { policyFindings, preflightPlan, WelkinPreflight } from "./steps/preflight";
 import { createSyncCommits } from "./steps/syncCommits";
 
 export const WELKIN_FLUX_TYPE = "welkin-flux:index:WelkinFlux";
@@ -51,20 +55,37 @@ export class WelkinFlux extends pulumi.ComponentResource {
         // nothing created, not halfway through an apply.
         const config: WelkinFluxConfig = resolveWelkinFluxConfig(name, args);
         const manifests = renderFluxManifests(config);
+        const findings = policyFindings(name, config, manifests.installObjects);
 
         super(WELKIN_FLUX_TYPE, name, {}, opts);
         for (const warning of config.warnings) {
             pulumi.log.warn(warning, this);
         }
+        if (findings.length > 0) {
+            pulumi.log.warn(
+                `What WelkinFlux applies would get ${findings.length} Welkin policy finding(s) (policyChecks.mode "warn"):\n${formatFindings(findings)}`,
+                this,
+            );
+        }
 
-        const key = createDeployKey(name, config, this); // 1
-        const crds = createFluxCrds(name, config, this); // 2
-        const anchor = createFluxNamespace(name, config, this); // 3
-        const roles = createFluxRoles(name, config, this); // 4
-        const delegations = createAdminDelegations(name, config, this); // 5
-        const gitSecret = createGitSecret(name, config, key, anchor, this); // 6
-        const pullSecret = createImagePullSecret(name, config, anchor, this);
-        const commits = createSyncCommits(name, config, manifests, this); // 7
+        // The kubeconfig is read in the program (where its files are) and kept as a secret.
+        const connection = pulumi.secret(
+            pulumi.output(config.kubeconfig).apply((kubeconfig) => resolveKubeConnection(kubeconfig, config.kubeContext)),
+        );
+        const base: ChildOptions = { parent: this, dependsOn: [] };
+        if (config.preflight) {
+            // 0: every later step waits for the preflight, which fails the preview if the environment is not ready.
+            base.dependsOn.push(new WelkinPreflight(`${name}-preflight`, { plan: preflightPlan(config, manifests.installObjects), connection }, { parent: this }));
+        }
+
+        const key = createDeployKey(name, config, base); // 1
+        const crds = createFluxCrds(name, config, base); // 2
+        const anchor = createFluxNamespace(name, config, base); // 3
+        const roles = createFluxRoles(name, config, base); // 4
+        const delegations = createAdminDelegations(name, config, connection, base); // 5
+        const gitSecret = createGitSecret(name, config, key, anchor, base); // 6
+        const pullSecret = createImagePullSecret(name, config, anchor, base);
+        const commits = createSyncCommits(name, config, manifests, base); // 7
         const installed = installFlux(
             name,
             manifests.installObjects,
@@ -78,7 +99,7 @@ export class WelkinFlux extends pulumi.ComponentResource {
                 key.deployKey,
                 commits[commits.length - 1],
             ],
-            this,
+            base,
         ); // 8
         const [gitRepository] = installed.sync;
 

@@ -36,6 +36,7 @@ const T = {
     role: "kubernetes:rbac.authorization.k8s.io/v1:Role",
     roleBinding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
     delegation: "pulumi-nodejs:dynamic/welkin-flux:AdminDelegation",
+    preflight: "pulumi-nodejs:dynamic/welkin-flux:Preflight",
     secret: "kubernetes:core/v1:Secret",
     serviceAccount: "kubernetes:core/v1:ServiceAccount",
     service: "kubernetes:core/v1:Service",
@@ -85,6 +86,7 @@ describe("WelkinFlux (unit, mocks)", () => {
         await build();
         assert.deepStrictEqual(countByType(mocks.registrations), {
             [T.component]: 1,
+            [T.preflight]: 1,
             [T.privateKey]: 1,
             [T.deployKey]: 1,
             [T.crd]: 13,
@@ -103,6 +105,34 @@ describe("WelkinFlux (unit, mocks)", () => {
             [T.kustomization]: 1,
         });
         assert.deepStrictEqual(mocks.ofType(T.crd).map((r) => meta(r).name).sort(), [...WELKIN_ALLOWED_FLUX_CRDS].sort());
+    });
+
+    it("step 0: the preflight comes first; every other child waits for it", async () => {
+        await build({ ...args, extraParentNamespaces: ["staging"] });
+        const preflight = mocks.find(T.preflight, "flux-preflight");
+        const plan = preflight.inputs.plan as { parentNamespaces: string[]; crdNames: string[]; images: string[]; kubernetesMin: string };
+        assert.deepStrictEqual(plan.parentNamespaces, ["production", "staging"]);
+        assert.strictEqual(plan.crdNames.length, 13);
+        assert.strictEqual(plan.images.length, 4);
+        assert.ok(isSecretValue(preflight.inputs.connection));
+        const others = mocks.registrations.filter((r) => r !== preflight && r.type !== T.component);
+        assertBefore(preflight, others);
+    });
+
+    it("step 0: preflight can be turned off, and policy errors stop everything before registration", async () => {
+        await build({ ...args, preflight: false }, "nopre");
+        assert.strictEqual(mocks.ofType(T.preflight).length, 0);
+        assert.strictEqual(mocks.ofType(T.anchor).length, 1);
+        const before = mocks.registrations.length;
+        assert.throws(
+            () => new WelkinFlux("strict", { ...args, policyChecks: { mode: "error", ignore: ["minimum-replicas"], allowedRegistries: ["harbor.example.com/"] } }),
+            /^WelkinPolicyError: WelkinFlux "strict": what would be applied breaks 4 Welkin policies \(policyChecks.mode is "error"; nothing was created\):\n {2}- \[image-registry, Welkin enforcement: warn\] Deployment\/source-controller container manager: image ghcr.io/,
+        );
+        await settle(mocks);
+        assert.strictEqual(mocks.registrations.length, before);
+        // With the registry allowed and single replicas waived, error mode lets the install through.
+        await build({ ...args, policyChecks: { mode: "error", ignore: ["minimum-replicas"], allowedRegistries: ["ghcr.io/fluxcd/"] } }, "strict");
+        assert.strictEqual(mocks.ofType(T.deployment).filter((d) => d.name.startsWith("strict-")).length, 4);
     });
 
     it("step 1: an ED25519 key registered read-only as a deploy key", async () => {

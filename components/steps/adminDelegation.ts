@@ -2,10 +2,11 @@
 // by adding them to Welkin's RoleBinding `extra-workload-admins` (the `kubectl edit rolebinding`
 // step of Welkin's guide) without touching anyone else's entry.
 import * as pulumi from "@pulumi/pulumi";
-import { KubeConnection, resolveKubeConnection } from "../adminDelegation/kubeConnection";
+import { KubeConnection } from "../adminDelegation/kubeConnection";
 import { delegationProvider } from "../adminDelegation/provider";
 import { RbacSubject } from "../adminDelegation/subjects";
 import { WelkinFluxConfig } from "../config";
+import { ChildOptions, childOptions } from "./childOptions";
 
 export const EXTRA_WORKLOAD_ADMINS = "extra-workload-admins";
 
@@ -39,16 +40,13 @@ export class AdminDelegation extends pulumi.dynamic.Resource {
     }
 }
 
-export function createAdminDelegations(name: string, config: WelkinFluxConfig, parent: pulumi.Resource): AdminDelegation[] {
-    const connection = pulumi.secret(
-        pulumi.output(config.kubeconfig).apply((kubeconfig) => resolveKubeConnection(kubeconfig, config.kubeContext)),
-    );
+export function createAdminDelegations(name: string, config: WelkinFluxConfig, connection: pulumi.Output<KubeConnection>, base: ChildOptions): AdminDelegation[] {
     return config.parentNamespaces.map(
         (ns) =>
             new AdminDelegation(
                 `${name}-admin-delegation-${ns}`,
                 { namespace: ns, roleBindingName: EXTRA_WORKLOAD_ADMINS, subjects: delegatedSubjects(config.namespace), connection },
-                { parent },
+                childOptions(base),
             ),
     );
 }

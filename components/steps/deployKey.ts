@@ -1,15 +1,15 @@
 // Step 1: the SSH key Flux fetches with, registered as a deploy key of the repository.
 import * as github from "@pulumi/github";
-import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { WelkinFluxConfig } from "../config";
+import { ChildOptions, childOptions } from "./childOptions";
 
 export interface DeployKey {
     privateKey: tls.PrivateKey;
     deployKey: github.RepositoryDeployKey;
 }
 
-export function createDeployKey(name: string, config: WelkinFluxConfig, parent: pulumi.Resource): DeployKey {
+export function createDeployKey(name: string, config: WelkinFluxConfig, base: ChildOptions): DeployKey {
     const dk = config.deployKey;
     const privateKey = new tls.PrivateKey(
         `${name}-ssh-key`,
@@ -19,7 +19,7 @@ export function createDeployKey(name: string, config: WelkinFluxConfig, parent: 
             ecdsaCurve: dk.algorithm === "ECDSA" ? "P256" : undefined,
         },
         // The provider marks these sensitive too; saying it here keeps them secret whatever the provider version.
-        { parent, additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"] },
+        { ...childOptions(base), additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"] },
     );
     const deployKey = new github.RepositoryDeployKey(
         `${name}-deploy-key`,
@@ -29,7 +29,7 @@ export function createDeployKey(name: string, config: WelkinFluxConfig, parent: 
             key: privateKey.publicKeyOpenssh.apply((k) => k.trim()),
             readOnly: dk.readOnly,
         },
-        { parent },
+        childOptions(base),
     );
     return { privateKey, deployKey };
 }

@@ -1,8 +1,8 @@
 // Step 3: flux-system as an HNC subnamespace of the parent. Application developers cannot
 // create Namespaces on Welkin, but may create SubnamespaceAnchors in their namespaces.
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import { WelkinFluxConfig } from "../config";
+import { ChildOptions, childOptions } from "./childOptions";
 
 /** The anchor's status.status once HNC has created the namespace (others: Missing, Conflict, Forbidden). */
 export const ANCHOR_READY_STATUS = "Ok";
@@ -22,6 +22,6 @@ export function subnamespaceAnchorObject(parentNamespace: string, namespace: str
     };
 }
 
-export function createFluxNamespace(name: string, config: WelkinFluxConfig, parent: pulumi.Resource): k8s.apiextensions.CustomResource {
-    return new k8s.apiextensions.CustomResource(`${name}-anchor`, subnamespaceAnchorObject(config.parentNamespace, config.namespace), { parent });
+export function createFluxNamespace(name: string, config: WelkinFluxConfig, base: ChildOptions): k8s.apiextensions.CustomResource {
+    return new k8s.apiextensions.CustomResource(`${name}-anchor`, subnamespaceAnchorObject(config.parentNamespace, config.namespace), childOptions(base));
 }

@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { WelkinFluxConfig } from "../config";
 import { GITHUB_KNOWN_HOSTS } from "../render/githubKnownHosts";
+import { ChildOptions, childOptions } from "./childOptions";
 import { DeployKey } from "./deployKey";
 
 export function createGitSecret(
@@ -11,7 +12,7 @@ export function createGitSecret(
     config: WelkinFluxConfig,
     key: DeployKey,
     namespaceReady: pulumi.Resource,
-    parent: pulumi.Resource,
+    base: ChildOptions,
 ): k8s.core.v1.Secret {
     return new k8s.core.v1.Secret(
         `${name}-git-auth`,
@@ -25,7 +26,7 @@ export function createGitSecret(
                 known_hosts: pulumi.output(config.knownHosts ?? GITHUB_KNOWN_HOSTS),
             },
         },
-        { parent, dependsOn: [namespaceReady], additionalSecretOutputs: ["data", "stringData"] },
+        { ...childOptions(base, namespaceReady), additionalSecretOutputs: ["data", "stringData"] },
     );
 }
 
@@ -33,7 +34,7 @@ export function createImagePullSecret(
     name: string,
     config: WelkinFluxConfig,
     namespaceReady: pulumi.Resource,
-    parent: pulumi.Resource,
+    base: ChildOptions,
 ): k8s.core.v1.Secret | undefined {
     const ips = config.imagePullSecret;
     if (ips === undefined || ips.dockerConfigJson === undefined) {
@@ -46,6 +47,6 @@ export function createImagePullSecret(
             type: "kubernetes.io/dockerconfigjson",
             stringData: { ".dockerconfigjson": pulumi.secret(ips.dockerConfigJson) },
         },
-        { parent, dependsOn: [namespaceReady], additionalSecretOutputs: ["data", "stringData"] },
+        { ...childOptions(base, namespaceReady), additionalSecretOutputs: ["data", "stringData"] },
     );
 }

@@ -3,10 +3,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KubeObject } from "../fluxDistribution";
 import { kubeObjectResource, objectResourceName } from "../kubeObjectResource";
+import { ChildOptions, childOptions } from "./childOptions";
 
 export interface InstalledFlux {
     /** ServiceAccounts, Services, NetworkPolicies. */
-    base: pulumi.CustomResource[];
+    supporting: pulumi.CustomResource[];
     controllers: pulumi.CustomResource[];
     /** The GitRepository and Kustomization of gotk-sync.yaml. */
     sync: pulumi.CustomResource[];
@@ -14,12 +15,12 @@ export interface InstalledFlux {
 
 const SYNC_KINDS = new Set(["GitRepository", "Kustomization"]);
 
-export function installFlux(name: string, objects: KubeObject[], prerequisites: pulumi.Resource[], parent: pulumi.Resource): InstalledFlux {
-    const create = (o: KubeObject, dependsOn: pulumi.Resource[]) => kubeObjectResource(objectResourceName(name, o), o, { parent, dependsOn });
-    const base = objects.filter((o) => o.kind !== "Deployment" && !SYNC_KINDS.has(o.kind)).map((o) => create(o, prerequisites));
-    const controllers = objects.filter((o) => o.kind === "Deployment").map((o) => create(o, [...prerequisites, ...base]));
+export function installFlux(name: string, objects: KubeObject[], prerequisites: pulumi.Resource[], options: ChildOptions): InstalledFlux {
+    const create = (o: KubeObject, dependsOn: pulumi.Resource[]) => kubeObjectResource(objectResourceName(name, o), o, childOptions(options, ...dependsOn));
+    const supporting = objects.filter((o) => o.kind !== "Deployment" && !SYNC_KINDS.has(o.kind)).map((o) => create(o, prerequisites));
+    const controllers = objects.filter((o) => o.kind === "Deployment").map((o) => create(o, [...prerequisites, ...supporting]));
     // The sync objects depend on the controllers so that `destroy` deletes them first, while the
     // controllers still run to clear their finalizers; otherwise flux-system hangs in Terminating.
     const sync = objects.filter((o) => SYNC_KINDS.has(o.kind)).map((o) => create(o, [...prerequisites, ...controllers]));
-    return { base, controllers, sync };
+    return { supporting, controllers, sync };
 }

@@ -7,6 +7,14 @@ import { RoleBindingDocument } from "../../components/adminDelegation/subjects";
 export class FakeKubeApi {
     readonly bindings = new Map<string, RoleBindingDocument>();
     readonly requests: string[] = [];
+    /** GET /version answer. */
+    gitVersion = "v1.32.2";
+    /** Namespaces that exist, with their annotations. */
+    readonly namespaces = new Map<string, Record<string, string>>();
+    /** SelfSubjectAccessReview answers: allowed unless this returns false. */
+    allow: (attrs: Record<string, string>) => boolean = () => true;
+    /** Gatekeeper K8sAllowedRepos constraints, or an HTTP status to answer instead. */
+    allowedRepos: unknown[] | number = 404;
     /** Runs once per PUT before it is applied: lets a test change the object "concurrently". */
     beforeWrite?: (key: string) => void;
     private server?: http.Server;
@@ -50,10 +58,50 @@ export class FakeKubeApi {
         res.end(JSON.stringify(body));
     }
 
+    /** The reads and access reviews preflight makes. */
+    private handleReadOnly(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+        const url = req.url ?? "";
+        if (req.method === "GET" && url === "/version") {
+            this.reply(res, 200, { gitVersion: this.gitVersion });
+            return true;
+        }
+        const ns = /^\/api\/v1\/namespaces\/([^/]+)$/.exec(url);
+        if (req.method === "GET" && ns !== null) {
+            const annotations = this.namespaces.get(ns[1]);
+            if (annotations === undefined) {
+                this.reply(res, 404, { kind: "Status", reason: "NotFound", message: `namespaces "${ns[1]}" not found` });
+            } else {
+                this.reply(res, 200, { metadata: { name: ns[1], annotations } });
+            }
+            return true;
+        }
+        if (req.method === "GET" && url === "/apis/constraints.gatekeeper.sh/v1beta1/k8sallowedrepos") {
+            if (typeof this.allowedRepos === "number") {
+                this.reply(res, this.allowedRepos, { kind: "Status", message: "constraints not available" });
+            } else {
+                this.reply(res, 200, { items: this.allowedRepos });
+            }
+            return true;
+        }
+        if (req.method === "POST" && url === "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews") {
+            let body = "";
+            req.on("data", (c) => (body += c));
+            req.on("end", () => {
+                const review = JSON.parse(body) as { spec: { resourceAttributes: Record<string, string> } };
+                this.reply(res, 201, { ...review, status: { allowed: this.allow(review.spec.resourceAttributes) } });
+            });
+            return true;
+        }
+        return false;
+    }
+
     private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
         this.requests.push(`${req.method} ${req.url}`);
         if (req.headers.authorization !== `Bearer ${this.token}`) {
             return this.reply(res, 401, { kind: "Status", message: "Unauthorized" });
+        }
+        if (this.handleReadOnly(req, res)) {
+            return;
         }
         const m = /^\/apis\/rbac\.authorization\.k8s\.io\/v1\/namespaces\/([^/]+)\/rolebindings\/([^/]+)$/.exec(req.url ?? "");
         if (m === null) {

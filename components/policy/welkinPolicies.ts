@@ -1,0 +1,143 @@
+// Welkin's Gatekeeper policies, checked against the objects welkin-flux applies, so a preview
+// shows what Welkin will warn about or deny before anything is applied. Rules mirror
+// elastisys/compliantkubernetes-apps (helmfile.d/charts/gatekeeper/...; see
+// shared/upstream/welkin/platform/SOURCES.md) with Welkin's default enforcement.
+import { KubeObject } from "../fluxDistribution";
+
+export type WelkinEnforcement = "deny" | "warn";
+
+export interface PolicyFinding {
+    /** Welkin's name for the policy. */
+    policy: "image-registry" | "resource-requests" | "disallowed-tags" | "network-policy" | "minimum-replicas";
+    /** What Welkin does by default when the policy is violated. */
+    enforcement: WelkinEnforcement;
+    /** `Kind/name` of the object, plus the container where it matters. */
+    object: string;
+    message: string;
+}
+
+export interface PolicyOptions {
+    /**
+     * Image prefixes the environment's `K8sAllowedRepos` constraint allows (Welkin's
+     * `opa.imageRegistry.URL`). Undefined skips the check: it is done against the cluster's
+     * constraint in preflight when that is readable.
+     */
+    allowedRegistries?: string[];
+    /** Welkin's default enforcement per policy; environments may differ. */
+    enforcement?: Partial<Record<PolicyFinding["policy"], WelkinEnforcement>>;
+}
+
+export const WELKIN_DEFAULT_ENFORCEMENT: Record<PolicyFinding["policy"], WelkinEnforcement> = {
+    "image-registry": "warn", // opa.imageRegistry.enforcement
+    "network-policy": "warn", // opa.networkPolicies.enforcement
+    "resource-requests": "deny", // opa.resourceRequests
+    "disallowed-tags": "deny", // opa.disallowedTags (latest)
+    "minimum-replicas": "warn", // opa.minimumDeploymentReplicas (min 2)
+};
+
+const WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
+
+interface Container {
+    name: string;
+    image?: string;
+    resources?: { requests?: Record<string, unknown> };
+}
+
+interface PodTemplate {
+    metadata?: { labels?: Record<string, string> };
+    spec?: { containers?: Container[]; initContainers?: Container[] };
+}
+
+function podTemplate(o: KubeObject): PodTemplate | undefined {
+    return (o.spec as { template?: PodTemplate } | undefined)?.template;
+}
+
+/** The tag of an image reference, or undefined when it has none (which means latest). */
+export function imageTag(image: string): string | undefined {
+    const withoutDigest = image.split("@")[0];
+    const lastSegment = withoutDigest.slice(withoutDigest.lastIndexOf("/") + 1);
+    const colon = lastSegment.indexOf(":");
+    return colon === -1 ? undefined : lastSegment.slice(colon + 1);
+}
+
+/** Does a NetworkPolicy's podSelector select these labels? (matchLabels and matchExpressions) */
+export function selects(selector: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined, labels: Record<string, string>): boolean {
+    if (selector === undefined) {
+        return true;
+    }
+    for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
+        if (labels[k] !== v) {
+            return false;
+        }
+    }
+    for (const e of selector.matchExpressions ?? []) {
+        const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+        const ok =
+            e.operator === "In" ? has && (e.values ?? []).includes(labels[e.key]) :
+            e.operator === "NotIn" ? !has || !(e.values ?? []).includes(labels[e.key]) :
+            e.operator === "Exists" ? has :
+            e.operator === "DoesNotExist" ? !has :
+            false;
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+export function checkWelkinPolicies(objects: KubeObject[], options: PolicyOptions = {}): PolicyFinding[] {
+    const enforcement = { ...WELKIN_DEFAULT_ENFORCEMENT, ...options.enforcement };
+    const findings: PolicyFinding[] = [];
+    const add = (policy: PolicyFinding["policy"], object: string, message: string) =>
+        findings.push({ policy, enforcement: enforcement[policy], object, message });
+    const networkPolicies = objects.filter((o) => o.kind === "NetworkPolicy");
+
+    for (const o of objects.filter((x) => WORKLOAD_KINDS.has(x.kind))) {
+        const id = `${o.kind}/${o.metadata.name}`;
+        const template = podTemplate(o);
+        const containers = [...(template?.spec?.containers ?? []), ...(template?.spec?.initContainers ?? [])];
+        for (const c of containers) {
+            const where = `${id} container ${c.name}`;
+            const image = c.image ?? "";
+            if (options.allowedRegistries !== undefined && !options.allowedRegistries.some((r) => image.startsWith(r))) {
+                add(
+                    "image-registry",
+                    where,
+                    `${where}: image ${image} is not from an allowed registry (${options.allowedRegistries.join(", ")}). ` +
+                        `Ask the platform administrator to allow ghcr.io/fluxcd, or mirror the images and set registry.`,
+                );
+            }
+            const requests = c.resources?.requests ?? {};
+            if (requests.cpu === undefined || requests.memory === undefined) {
+                add("resource-requests", where, `${where}: no CPU and memory requests; Welkin requires resources.requests on every container.`);
+            }
+            const tag = imageTag(image);
+            if (tag === undefined || tag === "latest") {
+                add("disallowed-tags", where, `${where}: image ${image} uses the latest tag; Welkin requires a pinned tag.`);
+            }
+        }
+        const labels = template?.metadata?.labels ?? {};
+        const namespace = o.metadata.namespace;
+        const covered = networkPolicies.some(
+            (np) => np.metadata.namespace === namespace && selects((np.spec as { podSelector?: Parameters<typeof selects>[0] }).podSelector, labels),
+        );
+        if (!covered) {
+            add("network-policy", id, `${id}: its pods are selected by no NetworkPolicy in ${namespace}; Welkin requires one.`);
+        }
+        const replicas = (o.spec as { replicas?: number }).replicas ?? 1;
+        if (o.kind === "Deployment" && replicas < 2) {
+            add(
+                "minimum-replicas",
+                id,
+                `${id}: ${replicas} replica; Welkin recommends at least 2. Flux controllers run one active replica ` +
+                    `(leader election), so this is expected for Flux.`,
+            );
+        }
+    }
+    return findings;
+}
+
+/** One line per finding, for warnings and errors. */
+export function formatFindings(findings: PolicyFinding[]): string {
+    return findings.map((f) => `  - [${f.policy}, Welkin enforcement: ${f.enforcement}] ${f.message}`).join("\n");
+}

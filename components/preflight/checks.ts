@@ -1,0 +1,168 @@
+// Welkin preflight: the environment problems that otherwise surface as a raw Forbidden halfway
+// through an apply, or as pods that never start, asked of the API server before anything is
+// changed. Only reads and SelfSubjectAccessReviews: no trial writes.
+
+export interface AccessQuestion {
+    verb: string;
+    group: string;
+    resource: string;
+    namespace?: string;
+    name?: string;
+}
+
+export type Lookup<T> = { found: true; value: T } | { found: false; status: number };
+
+export interface AllowedReposConstraint {
+    name: string;
+    enforcementAction: string;
+    repos: string[];
+}
+
+/** What preflight asks of the cluster; the real one speaks to the API server, tests use fakes. */
+export interface PreflightApi {
+    /** `gitVersion` of GET /version. */
+    serverVersion(): Promise<string>;
+    namespace(name: string): Promise<Lookup<{ annotations: Record<string, string> }>>;
+    roleBinding(namespace: string, name: string): Promise<Lookup<unknown>>;
+    /** SelfSubjectAccessReview. */
+    can(question: AccessQuestion): Promise<boolean>;
+    /** Gatekeeper K8sAllowedRepos constraints; found: false when absent (404) or unreadable (403). */
+    allowedReposConstraints(): Promise<Lookup<AllowedReposConstraint[]>>;
+}
+
+export interface PreflightPlan {
+    fluxVersion: string;
+    /** Lowest Kubernetes minor the Flux version supports, e.g. "1.25". */
+    kubernetesMin: string;
+    parentNamespace: string;
+    parentNamespaces: string[];
+    fluxNamespace: string;
+    crdNames: string[];
+    /** Every container image the install applies. */
+    images: string[];
+    delegationRoleBinding: string;
+}
+
+export interface PreflightResult {
+    failures: string[];
+    /** Worth knowing, not blocking (e.g. a registry constraint in warn mode, a check that could not be made). */
+    notes: string[];
+}
+
+const ASK_ADMIN = "ask the platform administrator";
+
+function minorOf(version: string): [number, number] | undefined {
+    const m = /^v?(\d+)\.(\d+)/.exec(version);
+    return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+export async function runPreflight(api: PreflightApi, plan: PreflightPlan): Promise<PreflightResult> {
+    const failures: string[] = [];
+    const notes: string[] = [];
+
+    let version: string;
+    try {
+        version = await api.serverVersion();
+    } catch (e) {
+        // Nothing else can be asked; say so once instead of a cascade of failures.
+        return {
+            failures: [`the Kubernetes API is not reachable (${(e as Error).message}): check the kubeconfig and that you are logged in.`],
+            notes,
+        };
+    }
+    const have = minorOf(version);
+    const need = minorOf(plan.kubernetesMin)!;
+    if (have === undefined || have[0] < need[0] || (have[0] === need[0] && have[1] < need[1])) {
+        failures.push(`Kubernetes ${version} is older than Flux ${plan.fluxVersion} supports (${plan.kubernetesMin} or newer): ${ASK_ADMIN} when the environment will be upgraded, or use an older Flux.`);
+    }
+
+    const parent = await api.namespace(plan.parentNamespace);
+    if (!parent.found && parent.status === 404) {
+        failures.push(`the parent namespace "${plan.parentNamespace}" does not exist: check parentNamespace, or ${ASK_ADMIN} to add it to the environment's user namespaces.`);
+    } else if (!parent.found) {
+        notes.push(`could not read namespace "${plan.parentNamespace}" (HTTP ${parent.status}); relying on the access review.`);
+    }
+    if (!(await api.can({ verb: "create", group: "hnc.x-k8s.io", resource: "subnamespaceanchors", namespace: plan.parentNamespace }))) {
+        failures.push(
+            `you may not create HNC subnamespace anchors in "${plan.parentNamespace}", so flux-system cannot be created: ${ASK_ADMIN} ` +
+                `for the HNC user role in that namespace (Welkin grants it in every user root namespace).`,
+        );
+    }
+
+    const fluxNs = await api.namespace(plan.fluxNamespace);
+    if (fluxNs.found) {
+        const parentOf = fluxNs.value.annotations["hnc.x-k8s.io/subnamespace-of"];
+        if (parentOf !== plan.parentNamespace) {
+            failures.push(
+                `namespace "${plan.fluxNamespace}" already exists ${parentOf ? `as a subnamespace of "${parentOf}"` : "outside HNC"}, so HNC would ` +
+                    `report the anchor as Conflict: remove it (or its anchor), or ${ASK_ADMIN} to delete it.`,
+            );
+        }
+    }
+
+    if (!(await api.can({ verb: "create", group: "apiextensions.k8s.io", resource: "customresourcedefinitions" }))) {
+        failures.push(
+            `you may not create CustomResourceDefinitions: ${ASK_ADMIN} to enable Welkin's self-managed cluster resources with Flux ` +
+                `(user.fluxv2.enabled and gatekeeper.allowUserCRDs).`,
+        );
+    } else {
+        const denied: string[] = [];
+        for (const name of plan.crdNames) {
+            if (!(await api.can({ verb: "update", group: "apiextensions.k8s.io", resource: "customresourcedefinitions", name }))) {
+                denied.push(name);
+            }
+        }
+        if (denied.length > 0) {
+            failures.push(
+                `you may not update the Flux CRDs ${denied.join(", ")}: ${ASK_ADMIN} to enable Flux in Welkin's self-managed cluster ` +
+                    `resources (it lists the 13 Flux CRD names).`,
+            );
+        }
+    }
+
+    for (const ns of plan.parentNamespaces) {
+        const rb = await api.roleBinding(ns, plan.delegationRoleBinding);
+        if (!rb.found && rb.status === 404) {
+            failures.push(
+                `RoleBinding "${plan.delegationRoleBinding}" does not exist in "${ns}": Welkin creates it in every user namespace; ` +
+                    `${ASK_ADMIN} to create it (RoleBinding to ClusterRole admin), or check the namespace name.`,
+            );
+            continue;
+        }
+        if (!(await api.can({ verb: "update", group: "rbac.authorization.k8s.io", resource: "rolebindings", namespace: ns, name: plan.delegationRoleBinding }))) {
+            failures.push(`you may not update RoleBinding "${plan.delegationRoleBinding}" in "${ns}": ${ASK_ADMIN} to make you an admin of "${ns}".`);
+        }
+        for (const resource of ["roles", "rolebindings"]) {
+            if (!(await api.can({ verb: "create", group: "rbac.authorization.k8s.io", resource, namespace: ns }))) {
+                failures.push(`you may not create ${resource} in "${ns}" (the Flux Roles go there): ${ASK_ADMIN} to make you an admin of "${ns}".`);
+            }
+        }
+    }
+
+    const constraints = await api.allowedReposConstraints();
+    if (!constraints.found) {
+        if (constraints.status !== 404) {
+            notes.push(`could not read the image registry constraints (HTTP ${constraints.status}); registry allowlisting not checked.`);
+        }
+    } else {
+        for (const c of constraints.value) {
+            const blocked = plan.images.filter((image) => !c.repos.some((r) => image.startsWith(r)));
+            if (blocked.length === 0 || c.enforcementAction === "dryrun") {
+                continue;
+            }
+            const message =
+                `the registry constraint "${c.name}" (${c.enforcementAction}) allows only ${c.repos.join(", ")}, not ${blocked.join(", ")}: ` +
+                `${ASK_ADMIN} to allowlist ghcr.io/fluxcd, or mirror the images and set registry.`;
+            (c.enforcementAction === "deny" ? failures : notes).push(message);
+        }
+    }
+    return { failures, notes };
+}
+
+export function formatPreflightFailures(where: string, result: PreflightResult): string {
+    return (
+        `Welkin preflight for ${where} found ${result.failures.length} problem(s); nothing was changed:\n` +
+        result.failures.map((f) => `  - ${f}`).join("\n") +
+        (result.notes.length > 0 ? `\nNotes:\n${result.notes.map((n) => `  - ${n}`).join("\n")}` : "")
+    );
+}

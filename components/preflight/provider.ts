@@ -1,0 +1,32 @@
+// The preflight runs in a dynamic provider's check(), which the engine calls during
+// `pulumi preview` and `pulumi up` before anything is created; every other resource of the
+// component depends on it, so a failed preflight leaves the cluster and the repository untouched.
+import * as pulumi from "@pulumi/pulumi";
+import { KubeConnection } from "../adminDelegation/kubeConnection";
+import { formatPreflightFailures, PreflightPlan, runPreflight } from "./checks";
+import { kubePreflightApi } from "./kubePreflightApi";
+
+export interface PreflightProps {
+    plan: PreflightPlan;
+    connection: KubeConnection;
+}
+
+export const preflightProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds: PreflightProps, news: PreflightProps) {
+        const result = await runPreflight(kubePreflightApi(news.connection), news.plan);
+        if (result.failures.length > 0) {
+            return { inputs: news, failures: [{ property: "plan", reason: formatPreflightFailures(`parent namespace "${news.plan.parentNamespace}"`, result) }] };
+        }
+        return { inputs: { ...news, notes: result.notes }, failures: [] };
+    },
+    async diff(_id: string, olds: PreflightProps & { notes?: string[] }, news: PreflightProps & { notes?: string[] }) {
+        // Nothing in the cluster to change: only a new plan is worth recording.
+        return { changes: JSON.stringify(olds.plan) !== JSON.stringify(news.plan) };
+    },
+    async create(inputs: PreflightProps) {
+        return { id: `preflight-${inputs.plan.parentNamespace}`, outs: inputs };
+    },
+    async update(_id: string, _olds: PreflightProps, news: PreflightProps) {
+        return { outs: news };
+    },
+};

@@ -1,0 +1,69 @@
+// Step 0: ask the environment, before anything is changed, whether every later step can work
+// (preflight), and check what will be applied against Welkin's policies.
+import * as pulumi from "@pulumi/pulumi";
+import { KubeConnection } from "../adminDelegation/kubeConnection";
+import { WelkinFluxConfig } from "../config";
+import { fluxCrds, KubeObject, kubernetesMinVersion } from "../fluxDistribution";
+import { checkWelkinPolicies, formatFindings, PolicyFinding } from "../policy/welkinPolicies";
+import { PreflightPlan } from "../preflight/checks";
+import { preflightProvider } from "../preflight/provider";
+import { EXTRA_WORKLOAD_ADMINS } from "./adminDelegation";
+
+export function preflightPlan(config: WelkinFluxConfig, installObjects: KubeObject[]): PreflightPlan {
+    const images = installObjects
+        .filter((o) => o.kind === "Deployment")
+        .flatMap((o) => ((o.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers ?? []).map((c) => c.image));
+    return {
+        fluxVersion: config.fluxVersion,
+        kubernetesMin: kubernetesMinVersion(config.fluxVersion),
+        parentNamespace: config.parentNamespace,
+        parentNamespaces: config.parentNamespaces,
+        fluxNamespace: config.namespace,
+        crdNames: fluxCrds(config.fluxVersion).map((c) => c.metadata.name),
+        images,
+        delegationRoleBinding: EXTRA_WORKLOAD_ADMINS,
+    };
+}
+
+/** The preflight as a resource: its check() runs at preview and up; everything else depends on it. */
+export class WelkinPreflight extends pulumi.dynamic.Resource {
+    constructor(name: string, args: { plan: PreflightPlan; connection: pulumi.Input<KubeConnection> }, opts: pulumi.CustomResourceOptions) {
+        super(
+            preflightProvider,
+            name,
+            { plan: args.plan, connection: pulumi.secret(args.connection), notes: undefined },
+            { ...opts, additionalSecretOutputs: ["connection"] },
+            "welkin-flux",
+            "Preflight",
+        );
+    }
+}
+
+export class WelkinPolicyError extends Error {
+    constructor(
+        readonly componentName: string,
+        readonly findings: PolicyFinding[],
+    ) {
+        super(
+            `WelkinFlux "${componentName}": what would be applied breaks ${findings.length} Welkin polic${findings.length === 1 ? "y" : "ies"} ` +
+                `(policyChecks.mode is "error"; nothing was created):\n${formatFindings(findings)}`,
+        );
+        this.name = "WelkinPolicyError";
+    }
+}
+
+/**
+ * The policy findings for the install objects: thrown as an error in "error" mode (before
+ * anything is registered), otherwise returned for the component to warn about.
+ */
+export function policyFindings(name: string, config: WelkinFluxConfig, installObjects: KubeObject[]): PolicyFinding[] {
+    const p = config.policyChecks;
+    if (p.mode === "off") {
+        return [];
+    }
+    const findings = checkWelkinPolicies(installObjects, { allowedRegistries: p.allowedRegistries }).filter((f) => !p.ignore.includes(f.policy));
+    if (p.mode === "error" && findings.length > 0) {
+        throw new WelkinPolicyError(name, findings);
+    }
+    return findings;
+}

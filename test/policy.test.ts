@@ -1,0 +1,69 @@
+import * as assert from "assert";
+import { resolveWelkinFluxConfig } from "../components/config";
+import { KubeObject } from "../components/fluxDistribution";
+import { checkWelkinPolicies, imageTag, selects } from "../components/policy/welkinPolicies";
+import { renderFluxManifests } from "../components/render/fluxManifests";
+
+function deployment(name: string, container: Record<string, unknown>, replicas = 2, labels: Record<string, string> = { app: name }): KubeObject {
+    return {
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name, namespace: "flux-system" },
+        spec: { replicas, template: { metadata: { labels }, spec: { containers: [{ name: "main", ...container }] } } },
+    };
+}
+const allowAll: KubeObject = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "all", namespace: "flux-system" }, spec: { podSelector: {} } };
+const good = { image: "harbor.example.com/app:v1", resources: { requests: { cpu: "10m", memory: "16Mi" } } };
+
+describe("Welkin policy checks", () => {
+    it("find nothing Welkin denies in the Flux install, only the single replicas it warns about", () => {
+        const objects = renderFluxManifests(resolveWelkinFluxConfig("f", { clusterName: "dev", repository: { owner: "o", name: "r" } })).installObjects;
+        const findings = checkWelkinPolicies(objects);
+        assert.deepStrictEqual(findings.map((f) => `${f.policy} ${f.enforcement} ${f.object}`), [
+            "minimum-replicas warn Deployment/source-controller",
+            "minimum-replicas warn Deployment/kustomize-controller",
+            "minimum-replicas warn Deployment/helm-controller",
+            "minimum-replicas warn Deployment/notification-controller",
+        ]);
+    });
+
+    it("flag images outside the allowed registries, with the fix", () => {
+        const objects = renderFluxManifests(resolveWelkinFluxConfig("f", { clusterName: "dev", repository: { owner: "o", name: "r" } })).installObjects;
+        const registry = checkWelkinPolicies(objects, { allowedRegistries: ["harbor.example.com/"] }).filter((f) => f.policy === "image-registry");
+        assert.strictEqual(registry.length, 4);
+        assert.strictEqual(
+            registry[0].message,
+            "Deployment/source-controller container manager: image ghcr.io/fluxcd/source-controller:v1.1.2 is not from an allowed registry (harbor.example.com/). " +
+                "Ask the platform administrator to allow ghcr.io/fluxcd, or mirror the images and set registry.",
+        );
+        assert.deepStrictEqual(checkWelkinPolicies(objects, { allowedRegistries: ["ghcr.io/fluxcd/"] }).filter((f) => f.policy === "image-registry"), []);
+    });
+
+    it("flag missing requests, latest or missing tags and pods without a NetworkPolicy", () => {
+        const findings = checkWelkinPolicies([
+            deployment("a", { image: "harbor.example.com/app:latest", resources: { requests: { cpu: "1" } } }),
+            deployment("b", { ...good, image: "harbor.example.com/app" }),
+            deployment("c", good),
+        ]);
+        assert.deepStrictEqual(findings.map((f) => `${f.policy} ${f.enforcement} ${f.object}`), [
+            "resource-requests deny Deployment/a container main",
+            "disallowed-tags deny Deployment/a container main",
+            "network-policy warn Deployment/a",
+            "disallowed-tags deny Deployment/b container main",
+            "network-policy warn Deployment/b",
+            "network-policy warn Deployment/c",
+        ]);
+        assert.deepStrictEqual(checkWelkinPolicies([deployment("c", good), allowAll]), []);
+    });
+
+    it("read image tags and label selectors as Kubernetes does", () => {
+        assert.strictEqual(imageTag("ghcr.io/fluxcd/source-controller:v1.1.2"), "v1.1.2");
+        assert.strictEqual(imageTag("registry.local:5000/app"), undefined);
+        assert.strictEqual(imageTag("registry.local:5000/app:1.0@sha256:abc"), "1.0");
+        assert.ok(selects({ matchLabels: { app: "x" } }, { app: "x", tier: "y" }));
+        assert.ok(!selects({ matchLabels: { app: "x" } }, { app: "z" }));
+        assert.ok(selects({ matchExpressions: [{ key: "app", operator: "In", values: ["x", "y"] }] }, { app: "y" }));
+        assert.ok(!selects({ matchExpressions: [{ key: "app", operator: "Exists" }] }, {}));
+        assert.ok(selects({}, {}));
+    });
+});

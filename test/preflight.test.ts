@@ -1,0 +1,129 @@
+import * as assert from "assert";
+import { resolveWelkinFluxConfig } from "../components/config";
+import { AccessQuestion, PreflightApi, PreflightPlan, runPreflight } from "../components/preflight/checks";
+import { preflightProvider } from "../components/preflight/provider";
+import { renderFluxManifests } from "../components/render/fluxManifests";
+import { preflightPlan } from "../components/steps/preflight";
+import { FakeKubeApi } from "./support/fakeKubeApi";
+
+const config = resolveWelkinFluxConfig("f", { clusterName: "dev", repository: { owner: "o", name: "r" }, extraParentNamespaces: ["staging"] });
+const plan: PreflightPlan = preflightPlan(config, renderFluxManifests(config).installObjects);
+
+/** A Welkin environment where everything is in order, to be broken one piece at a time. */
+function welkin(overrides: Partial<{ version: string; namespaces: Record<string, Record<string, string>>; rolebindings: string[]; deny: (q: AccessQuestion) => boolean; repos: { name: string; enforcementAction: string; repos: string[] }[] | number }> = {}): PreflightApi {
+    const namespaces = overrides.namespaces ?? { production: {}, staging: {} };
+    const rolebindings = overrides.rolebindings ?? ["production/extra-workload-admins", "staging/extra-workload-admins"];
+    const repos = overrides.repos ?? 404;
+    return {
+        async serverVersion() {
+            return overrides.version ?? "v1.32.2";
+        },
+        async namespace(name) {
+            return name in namespaces ? { found: true, value: { annotations: namespaces[name] } } : { found: false, status: 404 };
+        },
+        async roleBinding(ns, name) {
+            return rolebindings.includes(`${ns}/${name}`) ? { found: true, value: {} } : { found: false, status: 404 };
+        },
+        async can(q) {
+            return !(overrides.deny ?? (() => false))(q);
+        },
+        async allowedReposConstraints() {
+            return typeof repos === "number" ? { found: false, status: repos } : { found: true, value: repos };
+        },
+    };
+}
+
+describe("Welkin preflight", () => {
+    it("builds its plan from what will be applied", () => {
+        assert.strictEqual(plan.crdNames.length, 13);
+        assert.deepStrictEqual(plan.parentNamespaces, ["production", "staging"]);
+        assert.strictEqual(plan.images.length, 4);
+        assert.strictEqual(plan.kubernetesMin, "1.25");
+    });
+
+    it("passes on an environment set up as Welkin documents", async () => {
+        assert.deepStrictEqual(await runPreflight(welkin(), plan), { failures: [], notes: [] });
+        // A re-run after install: flux-system exists, as our subnamespace.
+        const again = welkin({ namespaces: { production: {}, staging: {}, "flux-system": { "hnc.x-k8s.io/subnamespace-of": "production" } } });
+        assert.deepStrictEqual((await runPreflight(again, plan)).failures, []);
+    });
+
+    it("names every problem at once, each with what to ask the platform administrator", async () => {
+        const result = await runPreflight(
+            welkin({
+                version: "v1.24.17",
+                namespaces: { production: {}, "flux-system": {} },
+                rolebindings: ["production/extra-workload-admins"],
+                deny: (q) => q.resource === "customresourcedefinitions" || q.resource === "subnamespaceanchors",
+                repos: [{ name: "elastisys-require-harbor-registry", enforcementAction: "deny", repos: ["harbor.example.com/"] }],
+            }),
+            plan,
+        );
+        assert.deepStrictEqual(result.failures, [
+            "Kubernetes v1.24.17 is older than Flux v2.1.2 supports (1.25 or newer): ask the platform administrator when the environment will be upgraded, or use an older Flux.",
+            'you may not create HNC subnamespace anchors in "production", so flux-system cannot be created: ask the platform administrator for the HNC user role in that namespace (Welkin grants it in every user root namespace).',
+            'namespace "flux-system" already exists outside HNC, so HNC would report the anchor as Conflict: remove it (or its anchor), or ask the platform administrator to delete it.',
+            "you may not create CustomResourceDefinitions: ask the platform administrator to enable Welkin's self-managed cluster resources with Flux (user.fluxv2.enabled and gatekeeper.allowUserCRDs).",
+            'RoleBinding "extra-workload-admins" does not exist in "staging": Welkin creates it in every user namespace; ask the platform administrator to create it (RoleBinding to ClusterRole admin), or check the namespace name.',
+            'the registry constraint "elastisys-require-harbor-registry" (deny) allows only harbor.example.com/, not ghcr.io/fluxcd/source-controller:v1.1.2, ghcr.io/fluxcd/kustomize-controller:v1.1.1, ghcr.io/fluxcd/helm-controller:v0.36.2, ghcr.io/fluxcd/notification-controller:v1.1.0: ask the platform administrator to allowlist ghcr.io/fluxcd, or mirror the images and set registry.',
+        ]);
+    });
+
+    it("reports CRDs it may create but not update (Flux not in the self-managed CRD list)", async () => {
+        const result = await runPreflight(welkin({ deny: (q) => q.resource === "customresourcedefinitions" && q.verb === "update" && (q.name ?? "").endsWith("image.toolkit.fluxcd.io") }), plan);
+        assert.deepStrictEqual(result.failures, [
+            "you may not update the Flux CRDs imagepolicies.image.toolkit.fluxcd.io, imagerepositories.image.toolkit.fluxcd.io, imageupdateautomations.image.toolkit.fluxcd.io: ask the platform administrator to enable Flux in Welkin's self-managed cluster resources (it lists the 13 Flux CRD names).",
+        ]);
+    });
+
+    it("treats a registry constraint in warn mode as a note, and an unreadable one as a note", async () => {
+        const warn = await runPreflight(welkin({ repos: [{ name: "harbor", enforcementAction: "warn", repos: ["harbor.example.com/"] }] }), plan);
+        assert.deepStrictEqual(warn.failures, []);
+        assert.match(warn.notes[0], /^the registry constraint "harbor" \(warn\) allows only harbor\.example\.com\//);
+        const allowed = await runPreflight(welkin({ repos: [{ name: "harbor", enforcementAction: "deny", repos: ["harbor.example.com/", "ghcr.io/fluxcd/"] }] }), plan);
+        assert.deepStrictEqual(allowed, { failures: [], notes: [] });
+        const forbidden = await runPreflight(welkin({ repos: 403 }), plan);
+        assert.deepStrictEqual(forbidden.notes, ["could not read the image registry constraints (HTTP 403); registry allowlisting not checked."]);
+    });
+
+    it("says once that the API is unreachable instead of a cascade", async () => {
+        const api = welkin();
+        api.serverVersion = async () => {
+            throw new Error("connect ECONNREFUSED 127.0.0.1:6443");
+        };
+        assert.deepStrictEqual((await runPreflight(api, plan)).failures, [
+            "the Kubernetes API is not reachable (connect ECONNREFUSED 127.0.0.1:6443): check the kubeconfig and that you are logged in.",
+        ]);
+    });
+});
+
+describe("Welkin preflight provider against an API server", () => {
+    let api: FakeKubeApi;
+    let server: string;
+    beforeEach(async () => {
+        api = new FakeKubeApi();
+        server = await api.start();
+        api.namespaces.set("production", {});
+        api.namespaces.set("staging", {});
+        api.put("production", "extra-workload-admins", []);
+        api.put("staging", "extra-workload-admins", []);
+    });
+    afterEach(() => api.stop());
+
+    it("passes check() when the environment is ready, asking only reads and access reviews", async () => {
+        const result = await preflightProvider.check!({} as never, { plan, connection: { server, token: api.token } });
+        assert.deepStrictEqual(result.failures, []);
+        assert.ok(api.requests.every((r) => r.startsWith("GET ") || r === "POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews"), api.requests.join("\n"));
+    });
+
+    it("fails check() with every problem in one message", async () => {
+        api.allow = (q) => q.resource !== "customresourcedefinitions";
+        api.allowedRepos = [{ metadata: { name: "elastisys-require-harbor-registry" }, spec: { enforcementAction: "deny", parameters: { repos: ["harbor.example.com/"] } } }];
+        const result = await preflightProvider.check!({} as never, { plan, connection: { server, token: api.token } });
+        assert.strictEqual(result.failures!.length, 1);
+        const reason = result.failures![0].reason;
+        assert.match(reason, /^Welkin preflight for parent namespace "production" found 2 problem\(s\); nothing was changed:\n/);
+        assert.match(reason, /\n {2}- you may not create CustomResourceDefinitions: ask the platform administrator/);
+        assert.match(reason, /\n {2}- the registry constraint "elastisys-require-harbor-registry" \(deny\) allows only harbor\.example\.com\//);
+    });
+});
