@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { WelkinFluxArgs } from "./args";
 import { resolveWelkinFluxConfig, WelkinFluxConfig } from "./config";
 import { resolveKubeConnection } from "./adminDelegation/kubeConnection";
-import { formatFindings } from "./policy/welkinPolicies";
+import { summarizeFindings } from "./policy/welkinPolicies";
 import { renderFluxManifests } from "./render/fluxManifests";
 import { createAdminDelegations } from "./steps/adminDelegation";
 import { ChildOptions } from "./steps/childOptions";
@@ -63,7 +63,7 @@ export class WelkinFlux extends pulumi.ComponentResource {
         }
         if (findings.length > 0) {
             pulumi.log.warn(
-                `What WelkinFlux applies would get ${findings.length} Welkin policy finding(s) (policyChecks.mode "warn"):\n${formatFindings(findings)}`,
+                `Welkin policy findings for what WelkinFlux applies (policyChecks: mode "warn"; add a policy to ignore to silence it):\n${summarizeFindings(findings)}`,
                 this,
             );
         }

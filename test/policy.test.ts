@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { resolveWelkinFluxConfig } from "../components/config";
 import { KubeObject } from "../components/fluxDistribution";
-import { checkWelkinPolicies, imageTag, selects } from "../components/policy/welkinPolicies";
+import { checkWelkinPolicies, imageTag, selects, summarizeFindings } from "../components/policy/welkinPolicies";
 import { renderFluxManifests } from "../components/render/fluxManifests";
 
 function deployment(name: string, container: Record<string, unknown>, replicas = 2, labels: Record<string, string> = { app: name }): KubeObject {
@@ -25,6 +25,15 @@ describe("Welkin policy checks", () => {
             "minimum-replicas warn Deployment/helm-controller",
             "minimum-replicas warn Deployment/notification-controller",
         ]);
+    });
+
+    it("summarize the findings in one line per policy for the preview warning", () => {
+        const objects = renderFluxManifests(resolveWelkinFluxConfig("f", { clusterName: "dev", repository: { owner: "o", name: "r" } })).installObjects;
+        assert.strictEqual(
+            summarizeFindings(checkWelkinPolicies(objects)),
+            "  - minimum-replicas (Welkin enforcement: warn): fewer than 2 replicas (expected for Flux: one leader-elected replica per controller): " +
+                "Deployment/source-controller, Deployment/kustomize-controller, Deployment/helm-controller, Deployment/notification-controller",
+        );
     });
 
     it("flag images outside the allowed registries, with the fix", () => {

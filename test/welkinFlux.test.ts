@@ -24,6 +24,8 @@ const args: WelkinFluxArgs = {
     clusterName: "dev",
     repository: { owner: "acme", name: "fleet" },
     kubeconfig: KUBECONFIG,
+    // The single-replica finding is covered in policy.test.ts; here it would only add noise.
+    policyChecks: { ignore: ["minimum-replicas"] },
 };
 
 const T = {

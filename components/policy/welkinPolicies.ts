@@ -137,7 +137,26 @@ export function checkWelkinPolicies(objects: KubeObject[], options: PolicyOption
     return findings;
 }
 
-/** One line per finding, for warnings and errors. */
+const POLICY_SUMMARY: Record<PolicyFinding["policy"], string> = {
+    "image-registry": "images not from an allowed registry (ask the platform administrator to allow ghcr.io/fluxcd, or set registry to a mirror)",
+    "resource-requests": "containers without CPU and memory requests",
+    "disallowed-tags": "images with the latest tag",
+    "network-policy": "pods selected by no NetworkPolicy",
+    "minimum-replicas": "fewer than 2 replicas (expected for Flux: one leader-elected replica per controller)",
+};
+
+/** One line per policy, naming the objects: short enough for every preview. */
+export function summarizeFindings(findings: PolicyFinding[]): string {
+    const byPolicy = new Map<PolicyFinding["policy"], PolicyFinding[]>();
+    for (const f of findings) {
+        byPolicy.set(f.policy, [...(byPolicy.get(f.policy) ?? []), f]);
+    }
+    return [...byPolicy.entries()]
+        .map(([policy, fs]) => `  - ${policy} (Welkin enforcement: ${fs[0].enforcement}): ${POLICY_SUMMARY[policy]}: ${fs.map((f) => f.object).join(", ")}`)
+        .join("\n");
+}
+
+/** One line per finding, for errors. */
 export function formatFindings(findings: PolicyFinding[]): string {
     return findings.map((f) => `  - [${f.policy}, Welkin enforcement: ${f.enforcement}] ${f.message}`).join("\n");
 }

@@ -15,7 +15,8 @@ export const preflightProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: PreflightProps, news: PreflightProps) {
         const result = await runPreflight(kubePreflightApi(news.connection), news.plan);
         if (result.failures.length > 0) {
-            return { inputs: news, failures: [{ property: "plan", reason: formatPreflightFailures(`parent namespace "${news.plan.parentNamespace}"`, result) }] };
+            // No property: the engine would print the whole plan before the reason.
+            return { inputs: news, failures: [{ property: "", reason: formatPreflightFailures(`parent namespace "${news.plan.parentNamespace}"`, result) }] };
         }
         return { inputs: { ...news, notes: result.notes }, failures: [] };
     },

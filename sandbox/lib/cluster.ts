@@ -1,0 +1,159 @@
+// The sandbox cluster: etcd, kube-apiserver (RBAC, TLS, client certificates, loopback only),
+// kube-controller-manager and kube-scheduler, the real HNC controller and kwok (simulated node
+// and pods), with Welkin's platform RBAC applied. State lives in one folder: certificates,
+// kubeconfigs, etcd data, logs and pid files.
+import * as childProcess from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { createCa, createClientCert, createServingCert, Identity, kubeconfigFor } from "./pki";
+import { freePort, startProcess, stopProcesses, waitFor } from "./processes";
+import { binary, missingSandboxBinaries } from "./toolchain";
+import { ADMIN, allowedReposConstraintCrd, DEVELOPER, DEVELOPER_WITHOUT_CRDS, kwokNode, welkinPlatformObjects } from "./welkinPlatform";
+
+export interface Sandbox {
+    stateDir: string;
+    server: string;
+    /** Kubeconfig file per identity: admin (system:masters), developer, developer-nocrd. */
+    kubeconfigs: Record<"admin" | "developer" | "developer-nocrd", string>;
+}
+
+export const HNC_VERSION = "v1.1.0";
+
+export function kubectl(kubeconfig: string, args: string[], input?: string): string {
+    return childProcess.execFileSync("kubectl", ["--kubeconfig", kubeconfig, ...args], {
+        encoding: "utf8",
+        input,
+        stdio: ["pipe", "pipe", "pipe"],
+        maxBuffer: 64 << 20,
+    });
+}
+
+export function applyObjects(kubeconfig: string, objects: unknown[], extra: string[] = []): string {
+    return kubectl(kubeconfig, ["apply", "--server-side", "--field-manager=welkin-sandbox", ...extra, "-f", "-"], objects.map((o) => yaml.dump(o)).join("---\n"));
+}
+
+/** HNC's CRDs, from the module the toolchain built hnc-manager from. */
+function hncCrds(): string {
+    const modCache = childProcess.execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim();
+    const dir = path.join(modCache, "sigs.k8s.io", `hierarchical-namespaces@${HNC_VERSION}`, "config", "crd", "bases");
+    if (!fs.existsSync(dir)) {
+        throw new Error(`HNC CRDs not found in ${dir}: run sandbox/toolchain/build.sh hnc`);
+    }
+    return fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".yaml"))
+        .map((f) => fs.readFileSync(path.join(dir, f), "utf8"))
+        .join("\n---\n");
+}
+
+export function defaultStateDir(): string {
+    return path.resolve(__dirname, "..", "..", ".sandbox");
+}
+
+export async function startSandbox(stateDir: string, log: (line: string) => void = (l) => console.error(l)): Promise<Sandbox> {
+    const missing = missingSandboxBinaries();
+    if (missing.length > 0) {
+        throw new Error(`the sandbox toolchain is incomplete, missing: ${missing.join(", ")}. Run sandbox/toolchain/build.sh.`);
+    }
+    fs.rmSync(stateDir, { recursive: true, force: true });
+    const pki = path.join(stateDir, "pki");
+    const logs = path.join(stateDir, "logs");
+    log(`sandbox: certificates in ${pki}`);
+    createCa(pki);
+    createServingCert(pki);
+    for (const id of [ADMIN, DEVELOPER, DEVELOPER_WITHOUT_CRDS]) {
+        createClientCert(pki, id);
+    }
+    const [etcdClient, etcdPeer, apiPort, hncMetrics, hncHealth] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const server = `https://127.0.0.1:${apiPort}`;
+    const kubeconfigs = {} as Sandbox["kubeconfigs"];
+    for (const id of [ADMIN, DEVELOPER, DEVELOPER_WITHOUT_CRDS] as Identity[]) {
+        const file = path.join(stateDir, `${id.name}.kubeconfig`);
+        fs.writeFileSync(file, kubeconfigFor(pki, server, id), { mode: 0o600 });
+        kubeconfigs[id.name as keyof Sandbox["kubeconfigs"]] = file;
+    }
+    const admin = kubeconfigs.admin;
+    fs.writeFileSync(path.join(stateDir, "server"), server);
+
+    log(`sandbox: etcd on 127.0.0.1:${etcdClient}`);
+    startProcess(stateDir, "etcd", binary("etcd"), [
+        `--data-dir=${path.join(stateDir, "etcd")}`,
+        `--listen-client-urls=http://127.0.0.1:${etcdClient}`,
+        `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
+        `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+        `--initial-cluster=default=http://127.0.0.1:${etcdPeer}`,
+        "--unsafe-no-fsync",
+    ]);
+
+    log(`sandbox: kube-apiserver on ${server} (RBAC)`);
+    startProcess(stateDir, "kube-apiserver", binary("kube-apiserver"), [
+        `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+        "--bind-address=127.0.0.1",
+        "--advertise-address=127.0.0.1",
+        `--secure-port=${apiPort}`,
+        `--tls-cert-file=${path.join(pki, "apiserver.crt")}`,
+        `--tls-private-key-file=${path.join(pki, "apiserver.key")}`,
+        `--client-ca-file=${path.join(pki, "ca.crt")}`,
+        "--authorization-mode=RBAC",
+        `--service-account-key-file=${path.join(pki, "sa.key")}`,
+        `--service-account-signing-key-file=${path.join(pki, "sa.key")}`,
+        "--service-account-issuer=https://kubernetes.default.svc",
+        "--service-cluster-ip-range=10.96.0.0/16",
+    ]);
+    await waitFor("kube-apiserver /readyz", () => kubectl(admin, ["get", "--raw", "/readyz"]).trim() === "ok", 60_000, path.join(logs, "kube-apiserver.log"));
+
+    log("sandbox: kube-controller-manager, kube-scheduler");
+    startProcess(stateDir, "kube-controller-manager", binary("kube-controller-manager"), [
+        `--kubeconfig=${admin}`,
+        "--bind-address=127.0.0.1",
+        "--secure-port=0",
+        "--leader-elect=false",
+        `--service-account-private-key-file=${path.join(pki, "sa.key")}`,
+        `--root-ca-file=${path.join(pki, "ca.crt")}`,
+        "--use-service-account-credentials=false",
+        "--controllers=*",
+    ]);
+    startProcess(stateDir, "kube-scheduler", binary("kube-scheduler"), [`--kubeconfig=${admin}`, "--bind-address=127.0.0.1", "--secure-port=0", "--leader-elect=false"]);
+
+    log("sandbox: HNC CRDs and controller, kwok node");
+    kubectl(admin, ["apply", "--server-side", "-f", "-"], hncCrds());
+    kubectl(admin, ["create", "namespace", "hnc-system"]);
+    await waitFor("HNC CRDs established", () => kubectl(admin, ["get", "crd", "subnamespaceanchors.hnc.x-k8s.io", "-o", "jsonpath={.status.conditions[?(@.type=='Established')].status}"]) === "True", 30_000);
+    startProcess(stateDir, "hnc-manager", binary("hnc-manager"), [
+        `-kubeconfig=${admin}`,
+        "-no-webhooks",
+        "-enable-internal-cert-management=false",
+        "-enable-stackdriver=false",
+        `-metrics-addr=127.0.0.1:${hncMetrics}`,
+        `-health-probe-bind-address=127.0.0.1:${hncHealth}`,
+        "-excluded-namespace=kube-system",
+        "-excluded-namespace=kube-public",
+        "-excluded-namespace=kube-node-lease",
+        "-excluded-namespace=hnc-system",
+    ]);
+    startProcess(stateDir, "kwok", binary("kwok"), [`--kubeconfig=${admin}`, "--manage-all-nodes=true", "--server-address=127.0.0.1:0"]);
+    applyObjects(admin, [kwokNode()]);
+
+    log("sandbox: Welkin platform RBAC (production, staging, extra-workload-admins, crd-controller, user-crds)");
+    applyObjects(admin, welkinPlatformObjects().filter((o) => o.kind !== "HNCConfiguration"));
+    applyObjects(admin, [allowedReposConstraintCrd()]);
+    await waitFor("HNC ready (HNCConfiguration accepted)", () => {
+        applyObjects(admin, welkinPlatformObjects().filter((o) => o.kind === "HNCConfiguration"));
+        return true;
+    }, 30_000, path.join(logs, "hnc-manager.log"));
+    await waitFor("kwok node Ready", () => kubectl(admin, ["get", "node", "kwok-node-0", "-o", "jsonpath={.status.conditions[?(@.type=='Ready')].status}"]) === "True", 60_000, path.join(logs, "kwok.log"));
+    await waitFor("default ServiceAccount in production", () => kubectl(admin, ["get", "serviceaccount", "default", "-n", "production", "-o", "name"]).trim() !== "", 60_000, path.join(logs, "kube-controller-manager.log"));
+    log(`sandbox: ready; developer kubeconfig ${kubeconfigs.developer}`);
+    return { stateDir, server, kubeconfigs };
+}
+
+export async function stopSandbox(stateDir: string): Promise<string[]> {
+    return stopProcesses(stateDir);
+}
+
+export function tempStateDir(): string {
+    return fs.mkdtempSync(path.join(os.tmpdir(), "welkin-sandbox-"));
+}

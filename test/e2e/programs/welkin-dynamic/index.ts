@@ -1,0 +1,29 @@
+// The parts of WelkinFlux that run on the component's own dynamic providers, deployed by the real
+// Pulumi engine in the sandbox tests: step 0 (preflight) and step 5 (admin delegation), wired as
+// the component wires them. The kubernetes, tls and github provider plugins cannot be built here
+// (the Go module proxy refuses their modules), so the other steps are not part of this program.
+import * as pulumi from "@pulumi/pulumi";
+import { resolveKubeConnection } from "../../../../components/adminDelegation/kubeConnection";
+import { resolveWelkinFluxConfig } from "../../../../components/config";
+import { renderFluxManifests } from "../../../../components/render/fluxManifests";
+import { createAdminDelegations } from "../../../../components/steps/adminDelegation";
+import { ChildOptions } from "../../../../components/steps/childOptions";
+import { preflightPlan, WelkinPreflight } from "../../../../components/steps/preflight";
+
+const cfg = new pulumi.Config();
+const kubeconfig = cfg.requireSecret("kubeconfig");
+const config = resolveWelkinFluxConfig("sandbox", {
+    clusterName: "sandbox",
+    repository: { owner: "sandbox", name: "fleet" },
+    parentNamespace: "production",
+    extraParentNamespaces: ["staging"],
+    kubeconfig,
+});
+const connection = pulumi.secret(kubeconfig.apply((k) => resolveKubeConnection(k, undefined)));
+const root = new pulumi.ComponentResource("welkin-flux:test:DynamicSteps", "sandbox");
+const preflight = new WelkinPreflight("sandbox-preflight", { plan: preflightPlan(config, renderFluxManifests(config).installObjects), connection }, { parent: root });
+const base: ChildOptions = { parent: root, dependsOn: [preflight] };
+const delegations = createAdminDelegations("sandbox", config, connection, base);
+
+
+export const delegatedNamespaces = delegations.map((d) => d.namespace);

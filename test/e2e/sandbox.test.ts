@@ -1,0 +1,163 @@
+// Tier 3 in the sandbox: a real kube-apiserver with RBAC set up like Welkin, the real HNC
+// controller, kube-controller-manager, kube-scheduler and kwok, and the real Pulumi engine.
+// The kubernetes, tls and github provider plugins cannot be built here (the Go module proxy
+// refuses their modules), so: the Kubernetes objects the component registers are applied as the
+// application developer with server-side apply (what the kubernetes provider does), and the
+// component's own providers (preflight, admin delegation) run under the real engine.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { WelkinFlux } from "../../components/welkinFlux";
+import { applyObjects, kubectl, Sandbox, startSandbox, stopSandbox, tempStateDir } from "../../sandbox/lib/cluster";
+import { missingSandboxBinaries, toolchainPath } from "../../sandbox/lib/toolchain";
+import { allowedReposConstraint, PRE_EXISTING_ADMIN } from "../../sandbox/lib/welkinPlatform";
+import { reveal, settle, unwrap, useMocks } from "../support/mocks";
+
+const PROGRAM = path.join(__dirname, "programs", "welkin-dynamic");
+const SA = (name: string) => ({ kind: "ServiceAccount", name, namespace: "flux-system" });
+
+describe("sandbox (tier 3: real kube-apiserver, HNC, kwok and Pulumi engine)", function () {
+    this.timeout(600_000);
+    let sandbox: Sandbox | undefined;
+    let pulumiHome: string;
+    let backend: string;
+
+    before(async function () {
+        const missing = missingSandboxBinaries();
+        if (missing.length > 0) {
+            console.log(`    SKIPPED: the sandbox toolchain is not built (missing ${missing.join(", ")}); run sandbox/toolchain/build.sh`);
+            this.skip();
+        }
+        sandbox = await startSandbox(tempStateDir(), () => undefined);
+        pulumiHome = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-pulumi-home-"));
+        backend = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-pulumi-state-"));
+        // The Automation API runs the `pulumi` it finds on PATH.
+        process.env.PATH = toolchainPath();
+    });
+
+    after(async () => {
+        if (sandbox !== undefined) {
+            await stopSandbox(sandbox.stateDir);
+            fs.rmSync(sandbox.stateDir, { recursive: true, force: true });
+            fs.rmSync(pulumiHome, { recursive: true, force: true });
+            fs.rmSync(backend, { recursive: true, force: true });
+        }
+    });
+
+    const dev = (args: string[]) => kubectl(sandbox!.kubeconfigs.developer, args);
+    const admin = (args: string[]) => kubectl(sandbox!.kubeconfigs.admin, args);
+    const subjects = (ns: string) => JSON.parse(admin(["get", "rolebinding", "extra-workload-admins", "-n", ns, "-o", "jsonpath={.subjects}"]) || "[]");
+
+    async function stack(name: string, kubeconfigFile: string): Promise<Stack> {
+        const s = await LocalWorkspace.createOrSelectStack(
+            { stackName: name, workDir: PROGRAM },
+            { envVars: { PULUMI_HOME: pulumiHome, PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: "sandbox", PULUMI_SKIP_UPDATE_CHECK: "true" } },
+        );
+        await s.setConfig("kubeconfig", { value: fs.readFileSync(kubeconfigFile, "utf8"), secret: true });
+        return s;
+    }
+
+    it("gives the application developer Welkin's rights and nothing more", () => {
+        const can = (args: string[]) => {
+            try {
+                return dev(["auth", "can-i", ...args]).trim() === "yes";
+            } catch {
+                return false; // kubectl exits 1 for "no"
+            }
+        };
+        assert.ok(can(["create", "subnamespaceanchors.hnc.x-k8s.io", "-n", "production"]));
+        assert.ok(can(["create", "customresourcedefinitions"]));
+        assert.ok(can(["update", "customresourcedefinitions/gitrepositories.source.toolkit.fluxcd.io"]));
+        assert.ok(can(["update", "rolebindings/extra-workload-admins", "-n", "staging"]));
+        assert.ok(!can(["update", "customresourcedefinitions/foos.example.com"]));
+        assert.ok(!can(["create", "clusterroles"]));
+        assert.ok(!can(["create", "clusterrolebindings"]));
+        assert.ok(!can(["create", "namespaces"]));
+        assert.ok(!can(["bind", "clusterroles"]));
+        assert.ok(!can(["escalate", "roles", "-n", "production"]));
+    });
+
+    it("applies every Kubernetes object the component registers as the application developer: no Forbidden, anchor Ok, Flux Available", async () => {
+        // The inputs the component hands the kubernetes provider, in registration order.
+        const mocks = await useMocks();
+        const flux = new WelkinFlux("sandbox", { clusterName: "sandbox", repository: { owner: "sandbox", name: "fleet" }, kubeconfig: fs.readFileSync(sandbox!.kubeconfigs.developer, "utf8") });
+        await unwrap(flux.committedFiles);
+        await settle(mocks);
+        const objects = mocks.registrations
+            .filter((r) => r.type.startsWith("kubernetes:"))
+            .map((r) => Object.fromEntries(Object.entries(r.inputs).map(([k, v]) => [k, reveal(v)])) as { kind: string; metadata: { name: string; namespace?: string } });
+        assert.strictEqual(objects.length, 13 + 1 + 4 + 1 + 16);
+        for (const o of objects) {
+            applyObjects(sandbox!.kubeconfigs.developer, [o]);
+            if (o.kind === "SubnamespaceAnchor") {
+                // What the pulumi.com/waitFor annotation makes the provider wait for.
+                dev(["wait", "-n", "production", `subnamespaceanchor/${o.metadata.name}`, "--for=jsonpath={.status.status}=Ok", "--timeout=60s"]);
+            }
+        }
+        dev(["wait", "-n", "flux-system", "deployment", "--all", "--for=condition=Available", "--timeout=180s"]);
+        assert.strictEqual(admin(["get", "namespace", "flux-system", "-o", "jsonpath={.metadata.annotations.hnc\\.x-k8s\\.io/subnamespace-of}"]), "production");
+        // HNC propagated the Roles the controllers need into flux-system.
+        const roles = dev(["get", "roles", "-n", "flux-system", "-o", "name"]).split("\n");
+        assert.ok(roles.includes("role.rbac.authorization.k8s.io/flux-all-controllers-role"));
+        assert.ok(roles.includes("role.rbac.authorization.k8s.io/flux-source-controller-role"));
+        const synced = yaml.load(dev(["get", "gitrepository", "fleet-repo", "-n", "flux-system", "-o", "yaml"])) as { spec: { secretRef: { name: string } } };
+        assert.strictEqual(synced.spec.secretRef.name, "fleet-auth");
+    });
+
+    it("real engine: preflight passes; delegation keeps the pre-existing subject through up, a no-op up, refresh and destroy", async () => {
+        const s = await stack("dev", sandbox!.kubeconfigs.developer);
+        const up = await s.up();
+        assert.strictEqual(up.summary.result, "succeeded");
+        for (const ns of ["production", "staging"]) {
+            assert.deepStrictEqual(subjects(ns), [PRE_EXISTING_ADMIN, SA("kustomize-controller"), SA("helm-controller")]);
+        }
+        const again = await s.up();
+        assert.deepStrictEqual(Object.keys(again.summary.resourceChanges ?? {}), ["same"], "a second up must change nothing");
+        const refresh = await s.refresh();
+        assert.deepStrictEqual(Object.keys(refresh.summary.resourceChanges ?? {}), ["same"], "refresh must find no drift");
+        // The kubeconfig-derived connection (with the developer's private key) is a secret: the state
+        // file the backend stores (exportStack() would decrypt it) and the engine's output never show it.
+        const stored = fs.readFileSync(path.join(backend, ".pulumi", "stacks", "welkin-flux-dynamic", "dev.json"), "utf8");
+        const keyLine = fs.readFileSync(path.join(sandbox!.stateDir, "pki", "developer.key"), "utf8").split("\n")[1];
+        const keyData = fs.readFileSync(sandbox!.kubeconfigs.developer, "utf8").match(/client-key-data: (\S+)/)![1];
+        for (const [what, text] of [["the stored state", stored], ["the engine output", up.stdout + up.stderr + again.stdout]]) {
+            assert.ok(!text.includes(keyLine), `${what} has the developer's private key in plain text`);
+            assert.ok(!text.includes(keyData.slice(0, 64)), `${what} has the kubeconfig's client-key-data in plain text`);
+        }
+        assert.match(stored, /"connection":\s*\{\s*"4dabf18193072939515e22adb298388d":\s*"1b47061264138c4ac30d75fd1eb44270",\s*"ciphertext"/);
+        await s.destroy();
+        for (const ns of ["production", "staging"]) {
+            assert.deepStrictEqual(subjects(ns), [PRE_EXISTING_ADMIN]);
+        }
+    });
+
+    it("real engine: preview fails for a developer without CRD rights, naming the fix, and nothing is created", async () => {
+        const s = await stack("nocrd", sandbox!.kubeconfigs["developer-nocrd"]);
+        await assert.rejects(
+            s.preview(),
+            (e: Error) =>
+                /Welkin preflight for parent namespace "production" found 1 problem\(s\); nothing was changed/.test(e.message) &&
+                /you may not create CustomResourceDefinitions: ask the platform administrator to enable Welkin's self-managed cluster resources/.test(e.message),
+        );
+        await assert.rejects(s.up(), /you may not create CustomResourceDefinitions/);
+        assert.deepStrictEqual(subjects("production"), [PRE_EXISTING_ADMIN]);
+        const resources = (await s.exportStack()).deployment.resources ?? [];
+        assert.ok(!resources.some((r: { type: string }) => r.type.includes("AdminDelegation")), "no delegation may be created");
+    });
+
+    it("real engine: preview fails when the registry constraint does not allow ghcr.io/fluxcd", async () => {
+        applyObjects(sandbox!.kubeconfigs.admin, [allowedReposConstraint(["harbor.example.com/"], "deny")]);
+        try {
+            const s = await stack("registry", sandbox!.kubeconfigs.developer);
+            await assert.rejects(
+                s.preview(),
+                /the registry constraint "elastisys-require-harbor-registry" \(deny\) allows only harbor\.example\.com\/, not ghcr\.io\/fluxcd\/source-controller:v1\.1\.2/,
+            );
+        } finally {
+            admin(["delete", "k8sallowedrepos", "elastisys-require-harbor-registry"]);
+        }
+    });
+});
