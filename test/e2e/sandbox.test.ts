@@ -47,6 +47,8 @@ describe("sandbox (tier 3: real kube-apiserver, HNC, kwok and Pulumi engine)", f
         }
     });
 
+    /** The Kubernetes objects the component registered, in registration order (set by the apply test). */
+    let applied: { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }[] = [];
     const dev = (args: string[]) => kubectl(sandbox!.kubeconfigs.developer, args);
     const admin = (args: string[]) => kubectl(sandbox!.kubeconfigs.admin, args);
     const subjects = (ns: string) => JSON.parse(admin(["get", "rolebinding", "extra-workload-admins", "-n", ns, "-o", "jsonpath={.subjects}"]) || "[]");
@@ -88,7 +90,8 @@ describe("sandbox (tier 3: real kube-apiserver, HNC, kwok and Pulumi engine)", f
         await settle(mocks);
         const objects = mocks.registrations
             .filter((r) => r.type.startsWith("kubernetes:"))
-            .map((r) => Object.fromEntries(Object.entries(r.inputs).map(([k, v]) => [k, reveal(v)])) as { kind: string; metadata: { name: string; namespace?: string } });
+            .map((r) => Object.fromEntries(Object.entries(r.inputs).map(([k, v]) => [k, reveal(v)])) as (typeof applied)[number]);
+        applied = objects;
         assert.strictEqual(objects.length, 13 + 1 + 4 + 1 + 16);
         for (const o of objects) {
             applyObjects(sandbox!.kubeconfigs.developer, [o]);
@@ -105,6 +108,32 @@ describe("sandbox (tier 3: real kube-apiserver, HNC, kwok and Pulumi engine)", f
         assert.ok(roles.includes("role.rbac.authorization.k8s.io/flux-source-controller-role"));
         const synced = yaml.load(dev(["get", "gitrepository", "fleet-repo", "-n", "flux-system", "-o", "yaml"])) as { spec: { secretRef: { name: string } } };
         assert.strictEqual(synced.spec.secretRef.name, "fleet-auth");
+    });
+
+    it("tears down in destroy order as the application developer: flux-system gone within 2 minutes, nothing Terminating", async function () {
+        if (applied.length === 0) {
+            this.skip(); // the apply test did not get far enough
+        }
+        const started = Date.now();
+        // Pulumi deletes dependents first: the reverse of registration order.
+        const ref = (o: (typeof applied)[number]) => `${o.kind.toLowerCase()}${o.apiVersion.includes("/") ? "." + o.apiVersion.split("/")[0] : ""}/${o.metadata.name}`;
+        const ns = (o: (typeof applied)[number]) => (o.metadata.namespace ? ["-n", o.metadata.namespace] : []);
+        for (const o of [...applied].reverse()) {
+            // CRDs are finalized by the API server in the background (as for the kubernetes provider,
+            // which waits for each object to be gone); the bound below is on the whole teardown.
+            dev(["delete", ref(o), ...ns(o), "--ignore-not-found", `--wait=${o.kind !== "CustomResourceDefinition"}`, "--timeout=110s"]);
+        }
+        const remaining = () => [
+            ...admin(["get", "namespace", "flux-system", "--ignore-not-found", "-o", "name"]).split("\n"),
+            ...admin(["get", "crd", "-o", "name"]).split("\n").filter((c) => c.includes("toolkit.fluxcd.io")),
+        ].filter((l) => l.trim() !== "");
+        while (remaining().length > 0) {
+            assert.ok(Date.now() - started < 120_000, `2 minutes after destroy began, still present: ${remaining().join(", ")}`);
+            await new Promise((r) => setTimeout(r, 500));
+        }
+        assert.strictEqual(admin(["get", "namespaces", "-o", "jsonpath={.items[?(@.status.phase=='Terminating')].metadata.name}"]).trim(), "");
+        assert.deepStrictEqual(subjects("production"), [PRE_EXISTING_ADMIN]);
+        console.log(`      (teardown took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
     });
 
     it("real engine: preflight passes; delegation keeps the pre-existing subject through up, a no-op up, refresh and destroy", async () => {
