@@ -38,6 +38,12 @@ export interface DeployKeyArgs {
     readOnly?: boolean;
     /** Title shown in the repository's deploy key list. Default `flux-<clusterName>`. */
     title?: string;
+    /**
+     * Change this value (e.g. a date) to rotate the key. A new key is generated and registered and
+     * the secret switched to it before the old key is removed, so Flux keeps fetching throughout.
+     * Changing `algorithm` or `rsaBits` rotates the key the same way.
+     */
+    rotation?: string;
 }
 
 /** Flux 2.1 multi-tenancy lockdown flags, added to the controllers that accept them. */

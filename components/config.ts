@@ -43,7 +43,7 @@ export interface WelkinFluxConfig {
     imageAutomation: boolean;
     /** Go `Duration.String()` form, as the flux CLI writes it (`1m` becomes `1m0s`). */
     syncInterval: string;
-    deployKey: { algorithm: DeployKeyAlgorithm; rsaBits: number; readOnly: boolean; title: string };
+    deployKey: { algorithm: DeployKeyAlgorithm; rsaBits: number; readOnly: boolean; title: string; rotation?: string };
     knownHosts?: pulumi.Input<string>;
     lockdown: { noCrossNamespaceRefs: boolean; noRemoteBases: boolean; defaultServiceAccount?: string };
     registry?: string;
@@ -218,6 +218,10 @@ export function resolveWelkinFluxConfig(name: string, args: WelkinFluxArgs): Wel
         problems.push(`deployKey.title ${q(title)} must be 1 to 100 characters.`);
     }
 
+    if (dk.rotation !== undefined && (typeof dk.rotation !== "string" || dk.rotation.trim() === "")) {
+        problems.push(`deployKey.rotation must be a non-empty string (change it to rotate the key, e.g. "2026-11"); got ${q(dk.rotation)}.`);
+    }
+
     if (a.knownHosts !== undefined && !pulumi.Output.isInstance(a.knownHosts) && !(a.knownHosts instanceof Promise)) {
         problems.push(...checkKnownHosts("knownHosts", a.knownHosts));
     }
@@ -302,6 +306,7 @@ export function resolveWelkinFluxConfig(name: string, args: WelkinFluxArgs): Wel
             rsaBits: dk.rsaBits ?? DEFAULT_RSA_BITS,
             readOnly: dk.readOnly ?? !imageAutomation,
             title,
+            rotation: dk.rotation,
         },
         knownHosts: a.knownHosts,
         lockdown: {

@@ -28,7 +28,7 @@ describe("resolveWelkinFluxConfig", () => {
         assert.strictEqual(c.fluxVersion, "v2.1.2");
         assert.deepStrictEqual(c.componentsExtra, []);
         assert.strictEqual(c.syncInterval, "1m0s");
-        assert.deepStrictEqual(c.deployKey, { algorithm: "ED25519", rsaBits: 4096, readOnly: true, title: "flux-dev" });
+        assert.deepStrictEqual(c.deployKey, { algorithm: "ED25519", rsaBits: 4096, readOnly: true, title: "flux-dev", rotation: undefined });
         assert.deepStrictEqual(c.lockdown, { noCrossNamespaceRefs: false, noRemoteBases: false, defaultServiceAccount: undefined });
         assert.deepStrictEqual(c.names, { gitRepository: "fleet-infra-repo", kustomization: "fleet-infra-repo", gitSecret: "fleet-infra-auth" });
         assert.strictEqual(c.syncPath, "clusters/dev/flux-system");
@@ -160,8 +160,12 @@ describe("resolveWelkinFluxConfig", () => {
             { ...valid, componentsExtra: ["image-reflector-controller", "image-automation-controller"], deployKey: { readOnly: true } },
             `deployKey.readOnly is true but componentsExtra enables image automation, which pushes commits with the deploy key: set deployKey.readOnly to false (or leave it unset).`,
         );
-        const rsa = resolveWelkinFluxConfig("f", { ...valid, deployKey: { algorithm: "RSA", rsaBits: 3072 } });
-        assert.deepStrictEqual(rsa.deployKey, { algorithm: "RSA", rsaBits: 3072, readOnly: true, title: "flux-dev" });
+        assertOneProblem(
+            { ...valid, deployKey: { rotation: " " } },
+            `deployKey.rotation must be a non-empty string (change it to rotate the key, e.g. "2026-11"); got " ".`,
+        );
+        const rsa = resolveWelkinFluxConfig("f", { ...valid, deployKey: { algorithm: "RSA", rsaBits: 3072, rotation: "r2" } });
+        assert.deepStrictEqual(rsa.deployKey, { algorithm: "RSA", rsaBits: 3072, readOnly: true, title: "flux-dev", rotation: "r2" });
     });
 
     it("checks known_hosts, registry and pull secret", () => {

@@ -157,6 +157,14 @@ describe("WelkinFlux (unit, mocks)", () => {
         assert.strictEqual(mocks.registrations.filter((r) => r.type === T.deployment && r.name.startsWith("ec-")).length, 6);
     });
 
+    it("step 1 and 6: rotation replaces the key, and the secret switches only after the new deploy key is registered", async () => {
+        await build({ ...args, deployKey: { rotation: "2026-11" } });
+        assert.strictEqual(mocks.find(T.privateKey, "flux-ssh-key").replacementTrigger, "2026-11");
+        assertBefore(mocks.find(T.deployKey, "flux-deploy-key"), mocks.find(T.secret, "flux-git-auth"));
+        await build({ ...args, clusterName: "other" }, "norotation");
+        assert.strictEqual(mocks.find(T.privateKey, "norotation-ssh-key").replacementTrigger, undefined);
+    });
+
     it("step 3: the flux-system anchor in the parent, waiting for HNC's Ok", async () => {
         await build();
         const anchor = mocks.find(T.anchor, "flux-anchor");

@@ -18,8 +18,13 @@ export function createDeployKey(name: string, config: WelkinFluxConfig, base: Ch
             rsaBits: dk.algorithm === "RSA" ? dk.rsaBits : undefined,
             ecdsaCurve: dk.algorithm === "ECDSA" ? "P256" : undefined,
         },
-        // The provider marks these sensitive too; saying it here keeps them secret whatever the provider version.
-        { ...childOptions(base), additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"] },
+        {
+            ...childOptions(base),
+            // The provider marks these sensitive too; saying it here keeps them secret whatever the provider version.
+            additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"],
+            // Replacement is create-before-delete: the old key (and its deploy key) go only at the end of the update.
+            ...(dk.rotation === undefined ? {} : { replacementTrigger: dk.rotation }),
+        },
     );
     const deployKey = new github.RepositoryDeployKey(
         `${name}-deploy-key`,

@@ -26,7 +26,8 @@ export function createGitSecret(
                 known_hosts: pulumi.output(config.knownHosts ?? GITHUB_KNOWN_HOSTS),
             },
         },
-        { ...childOptions(base, namespaceReady), additionalSecretOutputs: ["data", "stringData"] },
+        // After the deploy key: on a key rotation, GitHub knows the new key before Flux switches to it.
+        { ...childOptions(base, namespaceReady, key.deployKey), additionalSecretOutputs: ["data", "stringData"] },
     );
 }
 

@@ -6,11 +6,23 @@ export interface Registration {
     name: string;
     inputs: Record<string, unknown>;
     provider?: string;
+    /** The replacementTrigger resource option, as the engine receives it. */
+    replacementTrigger?: unknown;
     /** Sequence number when the SDK asked the engine to register it. */
     index: number;
     /** Sequence number when the engine answered; undefined while pending. */
     completed?: number;
 }
+
+// MockResourceArgs does not carry resource options; the replacement trigger is read off the request.
+const replacementTriggers = new Map<string, unknown>();
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
+const registerResource = MockMonitor.prototype.registerResource;
+MockMonitor.prototype.registerResource = function (req: { getName(): string; getReplacementTrigger(): { toJavaScript(): unknown } | undefined }, callback: unknown) {
+    replacementTriggers.set(req.getName(), req.getReplacementTrigger()?.toJavaScript());
+    return registerResource.call(this, req, callback);
+};
 
 // The wire form the SDK gives secret values in mock inputs (runtime/rpc.ts specialSigKey/specialSecretSig).
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -38,7 +50,14 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
      * makes a resource wait until this one has completed.
      */
     async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, unknown> }> {
-        const registration: Registration = { type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, index: this.sequence++ };
+        const registration: Registration = {
+            type: args.type,
+            name: args.name,
+            inputs: args.inputs,
+            provider: args.provider,
+            replacementTrigger: replacementTriggers.get(args.name),
+            index: this.sequence++,
+        };
         this.registrations.push(registration);
         await new Promise((resolve) => setTimeout(resolve, 20));
         registration.completed = this.sequence++;
