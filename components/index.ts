@@ -48,6 +48,8 @@ export type { PolicyFinding, PolicyOptions } from "./policy/welkinPolicies";
 export { runPreflight } from "./preflight/checks";
 export type { PreflightApi, PreflightPlan, PreflightResult } from "./preflight/checks";
 export { WelkinPreflight, WelkinPolicyError, preflightPlan } from "./steps/preflight";
+export { layoutTenantManifests } from "./tenantLayout";
+export type { TenantLayout, TenantLayoutOptions } from "./tenantLayout";
 export { AdminDelegation, delegatedSubjects, EXTRA_WORKLOAD_ADMINS } from "./steps/adminDelegation";
 export type { AdminDelegationArgs } from "./steps/adminDelegation";
 export { addSubjects, removeSubjects, updateSubjects } from "./adminDelegation/subjects";

@@ -14,7 +14,9 @@ import { WelkinFlux } from "../../components/welkinFlux";
 import { applyObjects, kubectl, Sandbox, startSandbox, stopSandbox, tempStateDir } from "../../sandbox/lib/cluster";
 import { missingSandboxBinaries, toolchainPath } from "../../sandbox/lib/toolchain";
 import { allowedReposConstraint, PRE_EXISTING_ADMIN } from "../../sandbox/lib/welkinPlatform";
+import { layoutTenantManifests } from "../../components/tenantLayout";
 import { reveal, settle, unwrap, useMocks } from "../support/mocks";
+import { buildFolder, TENANT_OBJECTS } from "../support/tenant";
 
 const PROGRAM = path.join(__dirname, "programs", "welkin-dynamic");
 const SA = (name: string) => ({ kind: "ServiceAccount", name, namespace: "flux-system" });
@@ -134,6 +136,32 @@ describe("sandbox (tier 3: real kube-apiserver, HNC, kwok and Pulumi engine)", f
         assert.strictEqual(admin(["get", "namespaces", "-o", "jsonpath={.items[?(@.status.phase=='Terminating')].metadata.name}"]).trim(), "");
         assert.deepStrictEqual(subjects("production"), [PRE_EXISTING_ADMIN]);
         console.log(`      (teardown took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    });
+
+    it("Welkin's known issue: a Role and its RoleBinding fail in one Kustomization, and pass laid out as two", () => {
+        // kustomize-controller with the admin delegation, as the API server sees it; it applies
+        // the way the controller does: a server-side dry run of the whole set, then the apply.
+        admin(["patch", "rolebinding", "extra-workload-admins", "-n", "production", "--type=json", "-p", JSON.stringify([{ op: "add", path: "/subjects/-", value: SA("kustomize-controller") }])]);
+        const asController = ["--as=system:serviceaccount:flux-system:kustomize-controller", "--as-group=system:serviceaccounts", "--as-group=system:serviceaccounts:flux-system"];
+        const reconcile = (objects: unknown[]) => {
+            const manifest = objects.map((o) => yaml.dump(o)).join("---\n");
+            kubectl(sandbox!.kubeconfigs.admin, [...asController, "apply", "--server-side", "--dry-run=server", "-f", "-"], manifest);
+            kubectl(sandbox!.kubeconfigs.admin, [...asController, "apply", "--server-side", "-f", "-"], manifest);
+        };
+        try {
+            assert.throws(() => reconcile(TENANT_OBJECTS), /rolebindings\.rbac\.authorization\.k8s\.io "app-reader"/);
+            assert.strictEqual(admin(["get", "rolebinding", "app-reader", "-n", "production", "--ignore-not-found", "-o", "name"]).trim(), "");
+
+            const layout = layoutTenantManifests({ name: "team-a", path: "clusters/sandbox/tenants/team-a", sourceName: "fleet-repo" }, TENANT_OBJECTS);
+            for (const k of layout.kustomizations) {
+                reconcile(buildFolder(layout.files, (k.spec as { path: string }).path.replace(/^\.\//, "")));
+            }
+            assert.strictEqual(admin(["get", "rolebinding", "app-reader", "-n", "production", "-o", "jsonpath={.subjects[0].name}"]), "bob@example.com");
+        } finally {
+            admin(["delete", "rolebinding,role,configmap", "app-reader", "app-config", "-n", "production", "--ignore-not-found"]);
+            admin(["patch", "rolebinding", "extra-workload-admins", "-n", "production", "--type=json", "-p", JSON.stringify([{ op: "remove", path: "/subjects/1" }])]);
+        }
+        assert.deepStrictEqual(subjects("production"), [PRE_EXISTING_ADMIN]);
     });
 
     it("real engine: preflight passes; delegation keeps the pre-existing subject through up, a no-op up, refresh and destroy", async () => {
