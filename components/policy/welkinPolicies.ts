@@ -1,7 +1,7 @@
 // Welkin's Gatekeeper policies, checked against the objects welkin-flux applies, so a preview
-// shows what Welkin will warn about or deny before anything is applied. Rules mirror
-// elastisys/compliantkubernetes-apps (helmfile.d/charts/gatekeeper/...; see
-// shared/upstream/welkin/platform/SOURCES.md) with Welkin's default enforcement.
+// shows what Welkin will warn about or deny before anything is applied. Rules mirror the
+// Gatekeeper constraints of elastisys/compliantkubernetes-apps v0.50.1
+// (helmfile.d/charts/gatekeeper/...) with the enforcement of its default config.
 import { KubeObject } from "../fluxDistribution";
 
 export type WelkinEnforcement = "deny" | "warn";
