@@ -40,7 +40,18 @@ describe("sandbox (tier 3: real kube-apiserver, HNC, kwok and Pulumi engine)", f
         process.env.PATH = toolchainPath();
     });
 
+    let failed = false;
+    afterEach(function () {
+        failed = failed || this.currentTest?.state === "failed";
+    });
+
     after(async () => {
+        if (sandbox !== undefined && failed) {
+            // Keep what the control plane logged, for the failure to be understood.
+            const kept = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-sandbox-failure-"));
+            fs.cpSync(path.join(sandbox.stateDir, "logs"), kept, { recursive: true });
+            console.log(`    sandbox logs kept in ${kept}`);
+        }
         if (sandbox !== undefined) {
             await stopSandbox(sandbox.stateDir);
             fs.rmSync(sandbox.stateDir, { recursive: true, force: true });
@@ -125,17 +136,28 @@ describe("sandbox (tier 3: real kube-apiserver, HNC, kwok and Pulumi engine)", f
             // which waits for each object to be gone); the bound below is on the whole teardown.
             dev(["delete", ref(o), ...ns(o), "--ignore-not-found", `--wait=${o.kind !== "CustomResourceDefinition"}`, "--timeout=110s"]);
         }
-        const remaining = () => [
-            ...admin(["get", "namespace", "flux-system", "--ignore-not-found", "-o", "name"]).split("\n"),
-            ...admin(["get", "crd", "-o", "name"]).split("\n").filter((c) => c.includes("toolkit.fluxcd.io")),
-        ].filter((l) => l.trim() !== "");
-        while (remaining().length > 0) {
-            assert.ok(Date.now() - started < 120_000, `2 minutes after destroy began, still present: ${remaining().join(", ")}`);
-            await new Promise((r) => setTimeout(r, 500));
-        }
+        const waitUntilGone = async (what: string, list: () => string[], boundMs: number): Promise<number> => {
+            while (list().length > 0) {
+                assert.ok(Date.now() - started < boundMs, `${boundMs / 1000} s after destroy began, ${what} still present: ${list().join(", ")}`);
+                await new Promise((r) => setTimeout(r, 500));
+            }
+            return (Date.now() - started) / 1000;
+        };
+        const namespaceGone = await waitUntilGone(
+            "flux-system",
+            () => admin(["get", "namespace", "flux-system", "--ignore-not-found", "-o", "name"]).split("\n").filter((l) => l.trim() !== ""),
+            120_000,
+        );
+        // The API server finalizes deleted CRDs itself; it usually takes seconds here, but was seen
+        // to take over 2 minutes (2 runs in about 15), so this bound is wider and the time is printed.
+        const crdsGone = await waitUntilGone(
+            "Flux CRDs",
+            () => admin(["get", "crd", "-o", "name"]).split("\n").filter((c) => c.includes("toolkit.fluxcd.io")),
+            300_000,
+        );
         assert.strictEqual(admin(["get", "namespaces", "-o", "jsonpath={.items[?(@.status.phase=='Terminating')].metadata.name}"]).trim(), "");
         assert.deepStrictEqual(subjects("production"), [PRE_EXISTING_ADMIN]);
-        console.log(`      (teardown took ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+        console.log(`      (flux-system gone after ${namespaceGone.toFixed(1)} s, Flux CRDs finalized after ${crdsGone.toFixed(1)} s)`);
     });
 
     it("Welkin's known issue: a Role and its RoleBinding fail in one Kustomization, and pass laid out as two", () => {
