@@ -101,7 +101,7 @@ export class WelkinFlux extends pulumi.ComponentResource {
             ],
             base,
         ); // 8
-        const [gitRepository] = installed.sync;
+        const [gitRepository, kustomization] = installed.sync;
 
         this.namespace = anchor.metadata.name;
         this.parentNamespaces = pulumi.output(config.parentNamespaces);
@@ -110,7 +110,7 @@ export class WelkinFlux extends pulumi.ComponentResource {
         this.deployKeyFingerprint = key.privateKey.publicKeyFingerprintSha256;
         this.deployKeyReadOnly = key.deployKey.readOnly.apply((r) => r ?? config.deployKey.readOnly);
         this.gitRepositoryName = gitRepository.urn.apply(() => config.names.gitRepository);
-        this.kustomizationName = installed.sync[1].urn.apply(() => config.names.kustomization);
+        this.kustomizationName = kustomization.urn.apply(() => config.names.kustomization);
         this.gitSecretName = gitSecret.metadata.name;
         this.committedFiles = pulumi.all(commits.map((c) => pulumi.all([c.file, c.commitSha]))).apply((pairs) =>
             pairs.map(([path, commitSha]) => ({ path, commitSha })),
