@@ -3,6 +3,7 @@
 // Gatekeeper constraints of elastisys/compliantkubernetes-apps v0.50.1
 // (helmfile.d/charts/gatekeeper/...) with the enforcement of its default config.
 import { KubeObject } from "../fluxDistribution";
+import { podTemplate } from "../podTemplate";
 
 export type WelkinEnforcement = "deny" | "warn";
 
@@ -36,21 +37,6 @@ export const WELKIN_DEFAULT_ENFORCEMENT: Record<PolicyFinding["policy"], WelkinE
 };
 
 const WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
-
-interface Container {
-    name: string;
-    image?: string;
-    resources?: { requests?: Record<string, unknown> };
-}
-
-interface PodTemplate {
-    metadata?: { labels?: Record<string, string> };
-    spec?: { containers?: Container[]; initContainers?: Container[] };
-}
-
-function podTemplate(o: KubeObject): PodTemplate | undefined {
-    return (o.spec as { template?: PodTemplate } | undefined)?.template;
-}
 
 /** The tag of an image reference, or undefined when it has none (which means latest). */
 export function imageTag(image: string): string | undefined {

@@ -3,18 +3,8 @@
 // kustomization.yaml, plus gotk-sync. The render tests hold this equal to the real
 // `kubectl kustomize` of the three committed files.
 import { KubeObject } from "../fluxDistribution";
+import { podTemplate } from "../podTemplate";
 import { FluxCustomizations, WELKIN_REMOVED_KINDS } from "./kustomizationYaml";
-
-interface PodSpecLike {
-    containers?: { image?: string; args?: string[] }[];
-    initContainers?: { image?: string }[];
-    imagePullSecrets?: { name: string }[];
-}
-
-function podSpec(deployment: KubeObject): PodSpecLike {
-    const spec = deployment.spec as { template: { spec: PodSpecLike } };
-    return spec.template.spec;
-}
 
 function rewriteImage(image: string, images: FluxCustomizations["images"]): string {
     for (const i of images) {
@@ -33,7 +23,7 @@ export function installObjects(gotkComponents: KubeObject[], gotkSync: KubeObjec
         if (o.kind !== "Deployment") {
             continue;
         }
-        const spec = podSpec(o);
+        const spec = podTemplate(o)!.spec!;
         for (const p of c.argPatches) {
             if ((p.controllers as string[]).includes(o.metadata.name)) {
                 const first = spec.containers![0];

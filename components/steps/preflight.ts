@@ -5,6 +5,7 @@ import { KubeConnection } from "../adminDelegation/kubeConnection";
 import { WelkinFluxConfig } from "../config";
 import { fluxCrds, KubeObject, kubernetesMinVersion } from "../fluxDistribution";
 import { checkWelkinPolicies, formatFindings, PolicyFinding } from "../policy/welkinPolicies";
+import { podTemplate } from "../podTemplate";
 import { PreflightPlan } from "../preflight/checks";
 import { preflightProvider } from "../preflight/provider";
 import { EXTRA_WORKLOAD_ADMINS } from "./adminDelegation";
@@ -12,7 +13,7 @@ import { EXTRA_WORKLOAD_ADMINS } from "./adminDelegation";
 export function preflightPlan(config: WelkinFluxConfig, installObjects: KubeObject[]): PreflightPlan {
     const images = installObjects
         .filter((o) => o.kind === "Deployment")
-        .flatMap((o) => ((o.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers ?? []).map((c) => c.image));
+        .flatMap((o) => (podTemplate(o)?.spec?.containers ?? []).map((c) => c.image as string));
     return {
         fluxVersion: config.fluxVersion,
         kubernetesMin: kubernetesMinVersion(config.fluxVersion),

@@ -1,0 +1,20 @@
+// The pod template of a workload object as parsed from a manifest, read the same way by the
+// install renderer, the policy checks and the preflight plan.
+import { KubeObject } from "./fluxDistribution";
+
+export interface Container {
+    name: string;
+    image?: string;
+    args?: string[];
+    resources?: { requests?: Record<string, unknown> };
+}
+
+export interface PodTemplate {
+    metadata?: { labels?: Record<string, string> };
+    spec?: { containers?: Container[]; initContainers?: Container[]; imagePullSecrets?: { name: string }[] };
+}
+
+/** The object's own pod template (not a copy), or undefined for kinds without one. */
+export function podTemplate(o: KubeObject): PodTemplate | undefined {
+    return (o.spec as { template?: PodTemplate } | undefined)?.template;
+}
