@@ -115,6 +115,11 @@ export async function kubeRequest(conn: KubeConnection, method: string, apiPath:
     });
 }
 
+/** The API path of a RoleBinding. */
+export function roleBindingPath(namespace: string, name: string): string {
+    return `/apis/rbac.authorization.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/rolebindings/${encodeURIComponent(name)}`;
+}
+
 /** The Status message of an error response, for error messages. */
 export function kubeErrorMessage(res: KubeResponse): string {
     const b = res.body as { message?: string } | string | undefined;

@@ -2,7 +2,7 @@
 // provider can only apply whole lists (server-side apply treats RoleBinding.subjects as atomic),
 // so this provider adds and removes exactly our subjects with a conflict-checked read-modify-write.
 import * as pulumi from "@pulumi/pulumi";
-import { kubeErrorMessage, kubeRequest } from "./kubeClient";
+import { kubeErrorMessage, kubeRequest, roleBindingPath } from "./kubeClient";
 import { KubeConnection } from "./kubeConnection";
 import { addSubjects, hasSubject, RbacSubject, removeSubjects, RoleBindingApi, RoleBindingDocument, updateSubjects } from "./subjects";
 
@@ -15,7 +15,7 @@ export interface DelegationProps {
 
 /** The RoleBinding through the API server, with the resourceVersion-checked PUT. */
 export function roleBindingApi(conn: KubeConnection, namespace: string, name: string): RoleBindingApi {
-    const where = `/apis/rbac.authorization.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/rolebindings/${encodeURIComponent(name)}`;
+    const where = roleBindingPath(namespace, name);
     const describe = `RoleBinding "${name}" in namespace "${namespace}"`;
     return {
         async read() {

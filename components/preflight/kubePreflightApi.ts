@@ -1,5 +1,5 @@
 // PreflightApi over the Kubernetes REST API (Node built-ins only: it runs inside a dynamic provider).
-import { kubeErrorMessage, kubeRequest } from "../adminDelegation/kubeClient";
+import { kubeErrorMessage, kubeRequest, roleBindingPath } from "../adminDelegation/kubeClient";
 import { KubeConnection } from "../adminDelegation/kubeConnection";
 import { AccessQuestion, AllowedReposConstraint, Lookup, PreflightApi } from "./checks";
 
@@ -23,7 +23,7 @@ export function kubePreflightApi(conn: KubeConnection): PreflightApi {
             }));
         },
         roleBinding(namespace, name) {
-            return lookup(conn, `/apis/rbac.authorization.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/rolebindings/${encodeURIComponent(name)}`, (b) => b);
+            return lookup(conn, roleBindingPath(namespace, name), (b) => b);
         },
         async can(q: AccessQuestion) {
             const res = await kubeRequest(conn, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {
