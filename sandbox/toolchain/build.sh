@@ -265,9 +265,37 @@ run_apt() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# run_part and run_step report failure in PART_OK and always return 0, so that they are never
+# called from an `if` or `||`: there bash ignores `set -e` in everything the call runs, even in a
+# subshell that sets it again, and a step would go on past a failing command.
+PART_OK=1
+
+# Runs build_<part> or verify_<part> on "$tmp/bin" (run_part's locals) in a subshell with
+# errexit on; on failure removes "$tmp", says so and clears PART_OK.
+run_step() {
+	local step=$1 what=$2 rc
+	set +e
+	(set -e; "${step}_$part" "$tmp/bin")
+	rc=$?
+	set -e
+	if [ $rc -ne 0 ]; then
+		rm -rf "$tmp"
+		log "$part: FAILED $what ($name)"
+		PART_OK=0
+	fi
+}
+
 run_part() {
-	local part=$1
-	[ "$part" = apt ] && { run_apt; return; }
+	local part=$1 rc
+	PART_OK=1
+	if [ "$part" = apt ]; then
+		set +e
+		(set -e; run_apt)
+		rc=$?
+		set -e
+		[ $rc -eq 0 ] || PART_OK=0
+		return 0
+	fi
 	local name dir tmp start secs
 	name=$(part_dir "$part")
 	dir="$CACHE/$name"
@@ -279,26 +307,10 @@ run_part() {
 	start=$(date +%s)
 	tmp=$(mktemp -d "$CACHE/.tmp-$name.XXXXXX")
 	mkdir -p "$tmp/bin"
-	# Steps run in a subshell with errexit on: inside an `if` bash would ignore `set -e`.
-	local rc
-	set +e
-	(set -e; "build_$part" "$tmp/bin")
-	rc=$?
-	set -e
-	if [ $rc -ne 0 ]; then
-		rm -rf "$tmp"
-		log "$part: FAILED to build ($name)"
-		return 1
-	fi
-	set +e
-	(set -e; "verify_$part" "$tmp/bin")
-	rc=$?
-	set -e
-	if [ $rc -ne 0 ]; then
-		rm -rf "$tmp"
-		log "$part: FAILED verification ($name)"
-		return 1
-	fi
+	run_step build "to build"
+	[ "$PART_OK" = 1 ] || return 0
+	run_step verify "verification"
+	[ "$PART_OK" = 1 ] || return 0
 	secs=$(($(date +%s) - start))
 	{
 		echo "part=$part"
@@ -374,7 +386,8 @@ main() {
 	t0=$(date +%s)
 	log "toolchain: $(go env GOVERSION), cache $CACHE, parts: ${parts[*]}"
 	for p in "${parts[@]}"; do
-		run_part "$p" || failed+=("$p")
+		run_part "$p"
+		[ "$PART_OK" = 1 ] || failed+=("$p")
 	done
 	log "done in $(($(date +%s) - t0))s"
 	if [ ${#failed[@]} -gt 0 ]; then
