@@ -1,10 +1,7 @@
 // Render tier: what the package writes to git and applies, checked against upstream reference
 // data and against the real `kubectl kustomize`.
 import * as assert from "assert";
-import * as childProcess from "child_process";
 import * as crypto from "crypto";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { WelkinFluxArgs } from "../components/args";
@@ -21,29 +18,12 @@ import {
 import { renderFluxManifests } from "../components/render/fluxManifests";
 import { gitRepositoryObject, fluxExport, kustomizationObject, renderGotkSync } from "../components/render/gotkSync";
 import { welkinFluxRoles } from "../components/render/welkinRoles";
+import { buildFolder } from "./support/kustomize";
 import { upstreamFile } from "./support/upstream";
 
 const sha256 = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
 const base: WelkinFluxArgs = { clusterName: "dev", repository: { owner: "acme", name: "fleet-infra" } };
 const IMAGE_AUTOMATION = ["image-reflector-controller", "image-automation-controller"] as const;
-
-function kubectlKustomize(files: { path: string; content: string }[]): KubeObject[] {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-flux-kustomize-"));
-    try {
-        for (const f of files) {
-            fs.writeFileSync(path.join(dir, path.basename(f.path)), f.content);
-        }
-        const out = childProcess.execFileSync("kubectl", ["kustomize", dir], { encoding: "utf8", maxBuffer: 64 << 20 });
-        return parseManifest(out);
-    } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") {
-            throw new Error("kubectl is not on PATH: the render tests compare against the real `kubectl kustomize`");
-        }
-        throw e;
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
-}
 
 function byId(objects: KubeObject[]): Map<string, KubeObject> {
     const m = new Map<string, KubeObject>();
@@ -222,7 +202,7 @@ describe("the applied objects equal `kubectl kustomize` of the committed files",
     for (const [title, args, count] of variants) {
         it(title, () => {
             const manifests = renderFluxManifests(resolveWelkinFluxConfig("f", args));
-            const built = byId(kubectlKustomize(manifests.files));
+            const built = byId(buildFolder(manifests.files, path.dirname(manifests.files[0].path)));
             const ours = byId(manifests.installObjects);
             assert.strictEqual(ours.size, count);
             assert.deepStrictEqual([...ours.keys()].sort(), [...built.keys()].sort());
@@ -243,7 +223,7 @@ describe("Welkin Flux Roles", () => {
         const files = ["all-controllers-role.yaml", "source-controller-role.yaml"].map((f) => ({ path: f, content: upstreamFile("welkin", "roles", f) }));
         const kustomization = (yaml.load(upstreamFile("welkin", "roles", "kustomization.yaml")) as Record<string, unknown>);
         for (const ns of ["production", "staging"]) {
-            const built = kubectlKustomize([...files, { path: "kustomization.yaml", content: yaml.dump({ ...kustomization, namespace: ns }) }]);
+            const built = buildFolder([...files, { path: "kustomization.yaml", content: yaml.dump({ ...kustomization, namespace: ns }) }], ".");
             const ours = byId(welkinFluxRoles(ns, "flux-system"));
             assert.deepStrictEqual([...ours.keys()].sort(), [...byId(built).keys()].sort());
             for (const [id, o] of byId(built)) {

@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import { parseManifest } from "../components/fluxDistribution";
 import { layoutTenantManifests } from "../components/tenantLayout";
-import { buildFolder, TENANT_OBJECTS } from "./support/tenant";
+import { buildFolder } from "./support/kustomize";
+import { TENANT_OBJECTS } from "./support/tenant";
 
 describe("tenant layout for Welkin (Roles before RoleBindings)", () => {
     const layout = layoutTenantManifests({ name: "team-a", path: "clusters/dev/tenants/team-a", sourceName: "fleet-repo" }, TENANT_OBJECTS);

@@ -16,7 +16,8 @@ import { missingSandboxBinaries, toolchainPath } from "../../sandbox/lib/toolcha
 import { allowedReposConstraint, PRE_EXISTING_ADMIN } from "../../sandbox/lib/welkinPlatform";
 import { layoutTenantManifests } from "../../components/tenantLayout";
 import { reveal, settle, unwrap, useMocks } from "../support/mocks";
-import { buildFolder, TENANT_OBJECTS } from "../support/tenant";
+import { buildFolder } from "../support/kustomize";
+import { TENANT_OBJECTS } from "../support/tenant";
 
 const PROGRAM = path.join(__dirname, "programs", "welkin-dynamic");
 const SA = (name: string) => ({ kind: "ServiceAccount", name, namespace: "flux-system" });
