@@ -53,6 +53,10 @@ describe("sandbox (tier 3: real kube-apiserver, HNC, kwok and Pulumi engine)", f
             fs.cpSync(path.join(sandbox.stateDir, "logs"), kept, { recursive: true });
             console.log(`    sandbox logs kept in ${kept}`);
         }
+        // The stack settings setConfig wrote beside the program (git-ignored): sandbox credentials.
+        for (const f of fs.readdirSync(PROGRAM).filter((f) => /^Pulumi\..+\.yaml$/.test(f))) {
+            fs.rmSync(path.join(PROGRAM, f));
+        }
         if (sandbox !== undefined) {
             await stopSandbox(sandbox.stateDir);
             fs.rmSync(sandbox.stateDir, { recursive: true, force: true });
