@@ -25,6 +25,9 @@ export const DEFAULT_COMPONENTS = [
 ] as const;
 export type FluxController = (typeof DEFAULT_COMPONENTS)[number] | FluxExtraComponent;
 
+/** The multi-tenancy lockdown flags of `flux install`/bootstrap, by what they do. */
+export type LockdownFlag = "noCrossNamespaceRefs" | "noRemoteBases" | "defaultServiceAccount";
+
 interface BundledManifest {
     /** File under components/manifests/flux/<version>/. */
     file: string;
@@ -37,6 +40,8 @@ interface FluxRelease {
     kubernetesMin: string;
     /** Controller image tags (all under ghcr.io/fluxcd/). */
     controllers: Record<FluxController, string>;
+    /** Which controllers accept each lockdown flag in this release. */
+    lockdownFlags: Record<LockdownFlag, FluxController[]>;
     /** `flux install --export` with the default components. */
     defaultComponents: BundledManifest;
     /** `flux install --export --components-extra=image-reflector-controller,image-automation-controller`. */
@@ -53,6 +58,12 @@ const RELEASES: Record<string, FluxRelease> = {
             "notification-controller": "v1.1.0",
             "image-reflector-controller": "v0.30.0",
             "image-automation-controller": "v0.36.1",
+        },
+        // source-controller takes none of them.
+        lockdownFlags: {
+            noCrossNamespaceRefs: ["kustomize-controller", "helm-controller", "notification-controller", "image-reflector-controller", "image-automation-controller"],
+            noRemoteBases: ["kustomize-controller"],
+            defaultServiceAccount: ["kustomize-controller", "helm-controller"],
         },
         defaultComponents: {
             file: "gotk-components.yaml",
@@ -122,6 +133,11 @@ export function kubernetesMinVersion(version: string): string {
     return release(version).kubernetesMin;
 }
 
+/** The controllers of `version` that accept a lockdown flag. */
+export function lockdownFlagControllers(version: string, flag: LockdownFlag): FluxController[] {
+    return release(version).lockdownFlags[flag];
+}
+
 /** The controllers a component selection installs, in `flux install` order. */
 export function fluxControllers(componentsExtra: readonly FluxExtraComponent[]): FluxController[] {
     return [...DEFAULT_COMPONENTS, ...EXTRA_COMPONENTS.filter((c) => componentsExtra.includes(c))];
@@ -139,16 +155,37 @@ export function controllerImages(version: string, componentsExtra: readonly Flux
 const textCache = new Map<string, string>();
 const objectCache = new Map<string, KubeObject[]>();
 
+/** Where a bundled file comes from, for error messages and the bundling script. */
+function manifestOrigin(version: string, manifest: BundledManifest): string {
+    const extra = manifest === release(version).withImageAutomation ? " --components-extra=image-reflector-controller,image-automation-controller" : "";
+    return `\`flux install --export${extra}\` of Flux ${version}`;
+}
+
+export function sha256Hex(bytes: Buffer): string {
+    return crypto.createHash("sha256").update(bytes).digest("hex");
+}
+
 /** The bytes as text if their sha256 is `expected`; a corrupt or edited bundle is an error, never shipped to git. */
-export function verifiedText(bytes: Buffer, expected: string, file: string): string {
-    const actual = crypto.createHash("sha256").update(bytes).digest("hex");
+export function verifiedText(bytes: Buffer, expected: string, file: string, origin = "the Flux release"): string {
+    const actual = sha256Hex(bytes);
     if (actual !== expected) {
         throw new Error(
-            `The bundled Flux manifest ${file} has sha256 ${actual}, expected ${expected}. ` +
+            `The bundled Flux manifest ${file} has sha256 ${actual}, expected ${expected} (${origin}). ` +
                 `The welkin-flux installation is corrupt or was modified: reinstall the package.`,
         );
     }
     return bytes.toString("utf8");
+}
+
+/**
+ * Every file the package bundles: the manifests are Flux's release data, not ours to commit, so
+ * the build copies them in (scripts/bundle-flux-manifests.ts) and checks them against these
+ * pinned checksums, and every load checks them again.
+ */
+export function bundledManifests(): { version: string; file: string; sha256: string; origin: string }[] {
+    return Object.entries(RELEASES).flatMap(([version, r]) =>
+        [r.defaultComponents, r.withImageAutomation].map((m) => ({ version, file: m.file, sha256: m.sha256, origin: manifestOrigin(version, m) })),
+    );
 }
 
 function readVerified(version: string, manifest: BundledManifest): string {
@@ -157,7 +194,14 @@ function readVerified(version: string, manifest: BundledManifest): string {
     if (cached !== undefined) {
         return cached;
     }
-    const text = verifiedText(fs.readFileSync(file), manifest.sha256, file);
+    if (!fs.existsSync(file)) {
+        throw new Error(
+            `The bundled Flux manifest ${file} is missing: it must be ${manifestOrigin(version, manifest)}, sha256 ${manifest.sha256}. ` +
+                `Reinstall welkin-flux; when building it from source, run \`npm run bundle-manifests\` (it copies and checks the file ` +
+                `from ../shared/upstream/flux-${version}/, or from $WELKIN_FLUX_UPSTREAM).`,
+        );
+    }
+    const text = verifiedText(fs.readFileSync(file), manifest.sha256, file, manifestOrigin(version, manifest));
     textCache.set(file, text);
     return text;
 }

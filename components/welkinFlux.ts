@@ -3,9 +3,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { WelkinFluxArgs } from "./args";
 import { resolveWelkinFluxConfig, WelkinFluxConfig } from "./config";
-import { resolveKubeConnection } from "./adminDelegation/kubeConnection";
-import { summarizeFindings } from "./policy/welkinPolicies";
-import { renderFluxManifests } from "./render/fluxManifests";
+import { CommittedFile, GitTarget } from "./gitTarget/gitTarget";
+import { githubTarget } from "./gitTarget/github";
+import { KubeAccess } from "./kube/access";
+import { expectedFindings, summarizeFindings } from "./policy/welkinPolicies";
+import { filesInCommitOrder, FluxManifests, renderFluxManifests } from "./render/fluxManifests";
 import { createAdminDelegations } from "./steps/adminDelegation";
 import { ChildOptions } from "./steps/childOptions";
 import { createDeployKey } from "./steps/deployKey";
@@ -15,13 +17,14 @@ import { createFluxRoles } from "./steps/fluxRoles";
 import { createGitSecret, createImagePullSecret } from "./steps/gitSecret";
 import { installFlux } from "./steps/install";
 import { policyFindings, preflightPlan, WelkinPreflight } from "./steps/preflight";
-import { createSyncCommits } from "./steps/syncCommits";
+
+export type { CommittedFile } from "./gitTarget/gitTarget";
 
 export const WELKIN_FLUX_TYPE = "welkin-flux:index:WelkinFlux";
 
-export interface CommittedFile {
-    path: string;
-    commitSha: string;
+/** The git server the manifests go to, and who registers the deploy key: one choice, made here. */
+function chooseGitTarget(name: string, config: WelkinFluxConfig, base: ChildOptions): GitTarget {
+    return githubTarget(name, config, base);
 }
 
 export class WelkinFlux extends pulumi.ComponentResource {
@@ -35,9 +38,13 @@ export class WelkinFlux extends pulumi.ComponentResource {
     public readonly deployKeyPublicKey: pulumi.Output<string>;
     /** The deploy key's fingerprint as GitHub shows it (`SHA256:...`). */
     public readonly deployKeyFingerprint: pulumi.Output<string>;
+    /** Whether the deploy key is registered read-only (it is, unless image automation pushes with it). */
     public readonly deployKeyReadOnly: pulumi.Output<boolean>;
+    /** The GitRepository's name (`<repo>-repo`), as applied. */
     public readonly gitRepositoryName: pulumi.Output<string>;
+    /** The Kustomization's name (`<repo>-repo`), as applied. */
     public readonly kustomizationName: pulumi.Output<string>;
+    /** The git credentials Secret's name (`<repo>-auth`), as applied. */
     public readonly gitSecretName: pulumi.Output<string>;
     /** The committed files, in commit order, with the commit that wrote each. */
     public readonly committedFiles: pulumi.Output<CommittedFile[]>;
@@ -48,6 +55,7 @@ export class WelkinFlux extends pulumi.ComponentResource {
     public readonly manifests: pulumi.Output<Record<string, string>>;
     /** sha256 of the committed gotk-components.yaml, equal to the Flux release's `flux install --export`. */
     public readonly gotkComponentsSha256: pulumi.Output<string>;
+    /** The installed Flux version. */
     public readonly fluxVersion: pulumi.Output<string>;
 
     constructor(name: string, args: WelkinFluxArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -58,64 +66,50 @@ export class WelkinFlux extends pulumi.ComponentResource {
         const findings = policyFindings(name, config, manifests.installObjects);
 
         super(WELKIN_FLUX_TYPE, name, {}, opts);
-        for (const warning of config.warnings) {
-            pulumi.log.warn(warning, this);
-        }
-        if (findings.length > 0) {
-            pulumi.log.warn(
-                `Welkin policy findings for what WelkinFlux applies (policyChecks: mode "warn"; add a policy to ignore to silence it):\n${summarizeFindings(findings)}`,
-                this,
-            );
-        }
+        this.reportFindings(config, findings);
 
-        // The kubeconfig is read in the program (where its files are) and kept as a secret.
-        const connection = pulumi.secret(
-            pulumi.output(config.kubeconfig).apply((kubeconfig) => resolveKubeConnection(kubeconfig, config.kubeContext)),
+        // Only the kubeconfig text and context: the providers resolve them when they act, so
+        // building the component needs no cluster (kube/access.ts).
+        const access: pulumi.Output<KubeAccess> = pulumi.secret(
+            pulumi.output(config.kubeconfig).apply((kubeconfig) => ({ kubeconfig: kubeconfig ?? undefined, context: config.kubeContext })),
         );
         const base: ChildOptions = { parent: this, dependsOn: [] };
         if (config.preflight) {
             // 0: every later step waits for the preflight, which fails the preview if the environment is not ready.
-            base.dependsOn.push(new WelkinPreflight(`${name}-preflight`, { plan: preflightPlan(config, manifests.installObjects), connection }, { parent: this }));
+            const preflight = new WelkinPreflight(`${name}-preflight`, { plan: preflightPlan(config, manifests.installObjects), access }, { parent: this });
+            preflight.notes.apply((notes) => (notes ?? []).forEach((n) => pulumi.log.info(`preflight: ${n}`, this)));
+            base.dependsOn.push(preflight);
         }
 
+        const target = chooseGitTarget(name, config, base);
         const key = createDeployKey(name, config, base); // 1
+        const registration = target.registerDeployKey?.(key);
         const crds = createFluxCrds(name, config, base); // 2
         const anchor = createFluxNamespace(name, config, base); // 3
         const roles = createFluxRoles(name, config, base); // 4
-        const delegations = createAdminDelegations(name, config, connection, base); // 5
-        const gitSecret = createGitSecret(name, config, key, anchor, base); // 6
+        const delegations = createAdminDelegations(name, config, access, base); // 5
+        const keyReady = [...key.resources, ...(registration ? [registration] : [])];
+        const gitSecret = createGitSecret(name, config, key, [anchor, ...keyReady], base); // 6
         const pullSecret = createImagePullSecret(name, config, anchor, base);
-        const commits = createSyncCommits(name, config, manifests, base); // 7
+        const committed = target.commitFiles(filesInCommitOrder(manifests.files), key); // 7
         const installed = installFlux(
             name,
             manifests.installObjects,
-            [
-                ...crds,
-                anchor,
-                ...roles,
-                gitSecret,
-                ...(pullSecret ? [pullSecret] : []),
-                ...delegations,
-                key.deployKey,
-                commits[commits.length - 1],
-            ],
+            [...crds, anchor, ...roles, gitSecret, ...(pullSecret ? [pullSecret] : []), ...delegations, ...keyReady, ...committed.resources],
             base,
         ); // 8
-        const [gitRepository, kustomization] = installed.sync;
 
         this.namespace = anchor.metadata.name;
         this.parentNamespaces = pulumi.output(config.parentNamespaces);
         this.syncPath = pulumi.output(config.syncPath);
-        this.deployKeyPublicKey = key.privateKey.publicKeyOpenssh;
-        this.deployKeyFingerprint = key.privateKey.publicKeyFingerprintSha256;
-        this.deployKeyReadOnly = key.deployKey.readOnly.apply((r) => r ?? config.deployKey.readOnly);
-        this.gitRepositoryName = gitRepository.urn.apply(() => config.names.gitRepository);
-        this.kustomizationName = kustomization.urn.apply(() => config.names.kustomization);
+        this.deployKeyPublicKey = key.publicKeyOpenssh;
+        this.deployKeyFingerprint = key.fingerprintSha256;
+        this.deployKeyReadOnly = pulumi.output(config.deployKey.readOnly);
+        this.gitRepositoryName = installed.sync.gitRepository.metadata.name;
+        this.kustomizationName = installed.sync.kustomization.metadata.name;
         this.gitSecretName = gitSecret.metadata.name;
-        this.committedFiles = pulumi.all(commits.map((c) => pulumi.all([c.file, c.commitSha]))).apply((pairs) =>
-            pairs.map(([path, commitSha]) => ({ path, commitSha })),
-        );
-        this.manifests = pulumi.output(Object.fromEntries(manifests.files.slice(1).map((f) => [f.path, f.content])));
+        this.committedFiles = committed.files;
+        this.manifests = pulumi.output(reviewableManifests(manifests));
         this.gotkComponentsSha256 = pulumi.output(manifests.gotkComponentsSha256);
         this.fluxVersion = pulumi.output(config.fluxVersion);
 
@@ -135,4 +129,27 @@ export class WelkinFlux extends pulumi.ComponentResource {
             fluxVersion: this.fluxVersion,
         });
     }
+
+    /** Warnings the user should act on; findings expected for Flux only at info level. */
+    private reportFindings(config: WelkinFluxConfig, findings: ReturnType<typeof policyFindings>): void {
+        for (const warning of config.warnings) {
+            pulumi.log.warn(warning, this);
+        }
+        const { expected, actionable } = expectedFindings(findings);
+        if (actionable.length > 0) {
+            pulumi.log.warn(
+                `Welkin policy findings for what WelkinFlux applies (policyChecks: mode "warn"; add a policy to ignore to silence it):\n${summarizeFindings(actionable)}`,
+                this,
+            );
+        }
+        if (expected.length > 0) {
+            pulumi.log.info(`Welkin policy findings expected for Flux (see the README, "Preflight and Welkin policies"):\n${summarizeFindings(expected)}`, this);
+        }
+    }
+}
+
+/** The files a reviewer should read in a preview; gotk-components.yaml is upstream's, named by its sha256. */
+function reviewableManifests(manifests: FluxManifests): Record<string, string> {
+    const { sync, kustomization } = manifests.files;
+    return { [sync.path]: sync.content, [kustomization.path]: kustomization.content };
 }

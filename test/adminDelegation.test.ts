@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { connectionFromKubeconfig, resolveKubeConnection } from "../components/adminDelegation/kubeConnection";
+import { connectionFromKubeconfig, resolveKubeConnection } from "../components/kube/connection";
 import { delegationProvider, DelegationProps } from "../components/adminDelegation/provider";
 import {
     addSubjects,
@@ -13,7 +13,7 @@ import {
     updateSubjects,
 } from "../components/adminDelegation/subjects";
 import { delegatedSubjects } from "../components/steps/adminDelegation";
-import { FakeKubeApi } from "./support/fakeKubeApi";
+import { FakeKubeApi, tokenKubeconfig } from "./support/fakeKubeApi";
 
 const alice: RbacSubject = { apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "alice@example.com" };
 const devs: RbacSubject = { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "developers" };
@@ -134,12 +134,13 @@ describe("admin delegation: read-modify-write", () => {
 
 describe("admin delegation: dynamic provider against an API server", () => {
     let api: FakeKubeApi;
+    let server: string;
     let props: DelegationProps;
 
     beforeEach(async () => {
         api = new FakeKubeApi();
-        const server = await api.start();
-        props = { namespace: "production", roleBindingName: "extra-workload-admins", subjects: ours, connection: { server, token: api.token } };
+        server = await api.start();
+        props = { namespace: "production", roleBindingName: "extra-workload-admins", subjects: ours, access: { kubeconfig: tokenKubeconfig(server, api.token) } };
         api.put("production", "extra-workload-admins", [alice]);
     });
     afterEach(() => api.stop());
@@ -187,15 +188,15 @@ describe("admin delegation: dynamic provider against an API server", () => {
         assert.deepStrictEqual(api.subjects("production", "extra-workload-admins"), [alice, helmSa]);
     });
 
-    it("diff ignores a new connection but replaces on a new namespace", async () => {
-        const sameButNewToken = await delegationProvider.diff!("id", props, { ...props, connection: { server: "https://other", token: "x" } });
+    it("diff ignores new cluster access but replaces on a new namespace", async () => {
+        const sameButNewToken = await delegationProvider.diff!("id", props, { ...props, access: { kubeconfig: tokenKubeconfig("https://other", "x") } });
         assert.strictEqual(sameButNewToken.changes, false);
         const moved = await delegationProvider.diff!("id", props, { ...props, namespace: "staging" });
         assert.deepStrictEqual(moved.replaces, ["namespace"]);
     });
 
     it("reports a refused request with the API server's message", async () => {
-        const denied = { ...props, connection: { ...props.connection, token: "wrong" } };
+        const denied = { ...props, access: { kubeconfig: tokenKubeconfig(server, "wrong") } };
         await assert.rejects(delegationProvider.create(denied), /cannot read RoleBinding "extra-workload-admins" in namespace "production": HTTP 401: Unauthorized/);
     });
 });
@@ -252,10 +253,10 @@ ${user}
     });
 
     it("names the missing context and the missing kubeconfig", () => {
-        assert.throws(() => connectionFromKubeconfig(kubeconfig(`- name: dev\n  user: {}`), "prod"), /kubeconfig has no context "prod" \(contexts: dev, other\)\./);
+        assert.throws(() => connectionFromKubeconfig(kubeconfig(`- name: dev\n  user: {}`), "prod"), /kubeconfig has no context "prod" \(contexts: dev, other\): set kubeContext to one of them\./);
         assert.throws(
             () => resolveKubeConnection(undefined, undefined, { KUBECONFIG: "/nonexistent/welkin-kubeconfig" }),
-            /no kubeconfig for the admin delegation: looked at \/nonexistent\/welkin-kubeconfig\. Pass the kubeconfig/,
+            /no kubeconfig: WelkinFlux.s preflight and admin delegation looked at \/nonexistent\/welkin-kubeconfig\. Pass the kubeconfig .* as WelkinFlux.s kubeconfig argument, or set KUBECONFIG/,
         );
     });
 });

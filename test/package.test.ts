@@ -115,4 +115,28 @@ pulumi.runtime.setMocks({
         assert.ok(result.registered.includes("pulumi-nodejs:dynamic/welkin-flux:AdminDelegation"));
         assert.ok(result.registered.length > 40, `only ${result.registered.length} resources registered`);
     });
+
+    it("exports exactly the public API the README documents", () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const lib = require(path.join(ROOT, "components")) as Record<string, unknown>;
+        assert.deepStrictEqual(Object.keys(lib).sort(), [
+            "DEFAULT_BRANCH",
+            "DEFAULT_FLUX_VERSION",
+            "DEFAULT_PARENT_NAMESPACE",
+            "DEFAULT_SYNC_INTERVAL",
+            "EXTRA_COMPONENTS",
+            "FLUX_NAMESPACE",
+            "GITHUB_KNOWN_HOSTS",
+            "SUPPORTED_FLUX_VERSIONS",
+            "WELKIN_FLUX_TYPE",
+            "WelkinFlux",
+            "WelkinFluxArgsError",
+            "WelkinPolicyError",
+            "layoutTenantManifests",
+        ]);
+        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+        for (const name of Object.keys(lib)) {
+            assert.ok(readme.includes(`\`${name}\``), `the README does not document the export ${name}`);
+        }
+    });
 });

@@ -4,7 +4,8 @@ import { AccessQuestion, PreflightApi, PreflightPlan, runPreflight } from "../co
 import { preflightProvider } from "../components/preflight/provider";
 import { renderFluxManifests } from "../components/render/fluxManifests";
 import { preflightPlan } from "../components/steps/preflight";
-import { FakeKubeApi } from "./support/fakeKubeApi";
+import { FakeKubeApi, tokenKubeconfig } from "./support/fakeKubeApi";
+import { delegationProvider } from "../components/adminDelegation/provider";
 
 const config = resolveWelkinFluxConfig("f", { clusterName: "dev", repository: { owner: "o", name: "r" }, extraParentNamespaces: ["staging"] });
 const plan: PreflightPlan = preflightPlan(config, renderFluxManifests(config).installObjects);
@@ -111,7 +112,7 @@ describe("Welkin preflight provider against an API server", () => {
     afterEach(() => api.stop());
 
     it("passes check() when the environment is ready, asking only reads and access reviews", async () => {
-        const result = await preflightProvider.check!({} as never, { plan, connection: { server, token: api.token } });
+        const result = await preflightProvider.check!({} as never, { plan, access: { kubeconfig: tokenKubeconfig(server, api.token) } });
         assert.deepStrictEqual(result.failures, []);
         assert.ok(api.requests.every((r) => r.startsWith("GET ") || r === "POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews"), api.requests.join("\n"));
     });
@@ -119,11 +120,31 @@ describe("Welkin preflight provider against an API server", () => {
     it("fails check() with every problem in one message", async () => {
         api.allow = (q) => q.resource !== "customresourcedefinitions";
         api.allowedRepos = [{ metadata: { name: "elastisys-require-harbor-registry" }, spec: { enforcementAction: "deny", parameters: { repos: ["harbor.example.com/"] } } }];
-        const result = await preflightProvider.check!({} as never, { plan, connection: { server, token: api.token } });
+        const result = await preflightProvider.check!({} as never, { plan, access: { kubeconfig: tokenKubeconfig(server, api.token) } });
         assert.strictEqual(result.failures!.length, 1);
         const reason = result.failures![0].reason;
         assert.match(reason, /^Welkin preflight for parent namespace "production" found 2 problem\(s\); nothing was changed:\n/);
         assert.match(reason, /\n {2}- you may not create CustomResourceDefinitions: ask the platform administrator/);
         assert.match(reason, /\n {2}- the registry constraint "elastisys-require-harbor-registry" \(deny\) allows only harbor\.example\.com\//);
+    });
+
+    it("resolves the kubeconfig only when asked to act: without one, check() is one clear failure", async () => {
+        const saved = { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME };
+        process.env.KUBECONFIG = "/nonexistent/welkin-kubeconfig";
+        try {
+            const result = await preflightProvider.check!({} as never, { plan, access: {} });
+            assert.strictEqual(result.failures!.length, 1);
+            assert.match(result.failures![0].reason, /found 1 problem\(s\); nothing was changed:\n {2}- no kubeconfig: .* as WelkinFlux's kubeconfig argument, or set KUBECONFIG\./);
+            const delegation = await delegationProvider.check!({} as never, { namespace: "production", roleBindingName: "extra-workload-admins", subjects: [{ kind: "ServiceAccount", name: "kustomize-controller", namespace: "flux-system" }], access: {} });
+            assert.match(delegation.failures![0].reason, /^admin delegation in "production": no kubeconfig: .*set KUBECONFIG\./);
+            const badContext = await preflightProvider.check!({} as never, { plan, access: { kubeconfig: tokenKubeconfig(server, api.token), context: "elsewhere" } });
+            assert.match(badContext.failures![0].reason, /kubeconfig has no context "elsewhere" \(contexts: t\): set kubeContext to one of them\./);
+            assert.deepStrictEqual(api.requests, [], "nothing may be asked of the cluster");
+        } finally {
+            process.env.KUBECONFIG = saved.KUBECONFIG;
+            if (saved.KUBECONFIG === undefined) {
+                delete process.env.KUBECONFIG;
+            }
+        }
     });
 });

@@ -15,7 +15,7 @@ import {
     verifiedText,
     WELKIN_ALLOWED_FLUX_CRDS,
 } from "../components/fluxDistribution";
-import { renderFluxManifests } from "../components/render/fluxManifests";
+import { filesInCommitOrder, renderFluxManifests } from "../components/render/fluxManifests";
 import { gitRepositoryObject, fluxExport, kustomizationObject, renderGotkSync } from "../components/render/gotkSync";
 import { welkinFluxRoles } from "../components/render/welkinRoles";
 import { buildFolder } from "./support/kustomize";
@@ -99,7 +99,7 @@ describe("gotk-sync.yaml", () => {
 
     it("is what the seed's two `flux create ... --export` commands print", () => {
         const config = resolveWelkinFluxConfig("f", base);
-        const [, sync] = renderFluxManifests(config).files;
+        const { sync } = renderFluxManifests(config).files;
         assert.strictEqual(sync.path, "clusters/dev/flux-system/gotk-sync.yaml");
         assert.strictEqual(
             sync.content,
@@ -145,7 +145,7 @@ describe("gotk-sync.yaml", () => {
 
 describe("kustomization.yaml", () => {
     it("is Welkin's flux-system kustomization byte for byte when nothing extra is asked", () => {
-        const [, , ks] = renderFluxManifests(resolveWelkinFluxConfig("f", base)).files;
+        const { kustomization: ks } = renderFluxManifests(resolveWelkinFluxConfig("f", base)).files;
         assert.strictEqual(ks.path, "clusters/dev/flux-system/kustomization.yaml");
         assert.strictEqual(ks.content, upstreamFile("welkin", "flux-system-kustomization.yaml"));
     });
@@ -202,7 +202,7 @@ describe("the applied objects equal `kubectl kustomize` of the committed files",
     for (const [title, args, count] of variants) {
         it(title, () => {
             const manifests = renderFluxManifests(resolveWelkinFluxConfig("f", args));
-            const built = byId(buildFolder(manifests.files, path.dirname(manifests.files[0].path)));
+            const built = byId(buildFolder(filesInCommitOrder(manifests.files), path.dirname(manifests.files.components.path)));
             const ours = byId(manifests.installObjects);
             assert.strictEqual(ours.size, count);
             assert.deepStrictEqual([...ours.keys()].sort(), [...built.keys()].sort());

@@ -1,5 +1,8 @@
 // Unit tier: the component's wiring under pulumi.runtime.setMocks (no engine, no providers).
 import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -109,6 +112,26 @@ describe("WelkinFlux (unit, mocks)", () => {
         assert.deepStrictEqual(mocks.ofType(T.crd).map((r) => meta(r).name).sort(), [...WELKIN_ALLOWED_FLUX_CRDS].sort());
     });
 
+    it("builds every step without a cluster: no kubeconfig argument, no KUBECONFIG, an empty HOME", async () => {
+        const saved = { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME };
+        const emptyHome = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-empty-home-"));
+        delete process.env.KUBECONFIG;
+        process.env.HOME = emptyHome;
+        try {
+            // What a user's own unit test does, and a PR preview job before it has credentials.
+            await build({ clusterName: "prod-se", repository: { owner: "acme", name: "fleet" } }, "prod");
+            assert.strictEqual(mocks.ofType(T.deployment).length, 4);
+            assert.strictEqual(mocks.ofType(T.delegation).length, 1);
+            assert.deepStrictEqual(reveal(mocks.ofType(T.preflight)[0].inputs.access), {});
+        } finally {
+            process.env.HOME = saved.HOME;
+            if (saved.KUBECONFIG !== undefined) {
+                process.env.KUBECONFIG = saved.KUBECONFIG;
+            }
+            fs.rmSync(emptyHome, { recursive: true, force: true });
+        }
+    });
+
     it("step 0: the preflight comes first; every other child waits for it", async () => {
         await build({ ...args, extraParentNamespaces: ["staging"] });
         const preflight = mocks.find(T.preflight, "flux-preflight");
@@ -116,7 +139,7 @@ describe("WelkinFlux (unit, mocks)", () => {
         assert.deepStrictEqual(plan.parentNamespaces, ["production", "staging"]);
         assert.strictEqual(plan.crdNames.length, 13);
         assert.strictEqual(plan.images.length, 4);
-        assert.ok(isSecretValue(preflight.inputs.connection));
+        assert.ok(isSecretValue(preflight.inputs.access));
         const others = mocks.registrations.filter((r) => r !== preflight && r.type !== T.component);
         assertBefore(preflight, others);
     });
@@ -196,8 +219,8 @@ describe("WelkinFlux (unit, mocks)", () => {
                 { kind: "ServiceAccount", name: "kustomize-controller", namespace: "flux-system" },
                 { kind: "ServiceAccount", name: "helm-controller", namespace: "flux-system" },
             ]);
-            assert.ok(isSecretValue(d.inputs.connection), "the kubeconfig-derived connection must be a secret");
-            assert.deepStrictEqual(reveal(d.inputs.connection), { server: "https://127.0.0.1:6443", token: "kube-token-value" });
+            assert.ok(isSecretValue(d.inputs.access), "the kubeconfig handed to the delegation must be a secret");
+            assert.deepStrictEqual(reveal(d.inputs.access), { kubeconfig: KUBECONFIG });
             assert.strictEqual(typeof d.inputs.__provider, "string", "the dynamic provider must serialize");
         }
         // The anchor exists only under the main parent.
@@ -302,7 +325,7 @@ describe("WelkinFlux (unit, mocks)", () => {
         assert.strictEqual(await unwrap(flux.namespace), "flux-system");
         assert.deepStrictEqual(await unwrap(flux.parentNamespaces), ["production"]);
         assert.strictEqual(await unwrap(flux.syncPath), "clusters/dev/flux-system");
-        assert.strictEqual(await unwrap(flux.deployKeyPublicKey), FAKE_PUBLIC_KEY + "\n");
+        assert.strictEqual(await unwrap(flux.deployKeyPublicKey), FAKE_PUBLIC_KEY);
         assert.strictEqual(await unwrap(flux.deployKeyFingerprint), "SHA256:fingerprint-of-flux-ssh-key");
         assert.strictEqual(await unwrap(flux.deployKeyReadOnly), true);
         assert.strictEqual(await unwrap(flux.gitRepositoryName), "fleet-repo");

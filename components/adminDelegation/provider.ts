@@ -2,15 +2,17 @@
 // provider can only apply whole lists (server-side apply treats RoleBinding.subjects as atomic),
 // so this provider adds and removes exactly our subjects with a conflict-checked read-modify-write.
 import * as pulumi from "@pulumi/pulumi";
-import { kubeErrorMessage, kubeRequest, roleBindingPath } from "./kubeClient";
-import { KubeConnection } from "./kubeConnection";
+import { kubeErrorMessage, kubeRequest, roleBindingPath } from "../kube/client";
+import { KubeAccess, connect } from "../kube/access";
+import { KubeConnection } from "../kube/connection";
 import { addSubjects, hasSubject, RbacSubject, removeSubjects, RoleBindingApi, RoleBindingDocument, updateSubjects } from "./subjects";
 
 export interface DelegationProps {
     namespace: string;
     roleBindingName: string;
     subjects: RbacSubject[];
-    connection: KubeConnection;
+    /** Resolved into a connection only when acting (kube/access.ts). */
+    access: KubeAccess;
 }
 
 /** The RoleBinding through the API server, with the resourceVersion-checked PUT. */
@@ -56,14 +58,14 @@ function describe(p: DelegationProps): string {
 }
 
 async function add(p: DelegationProps): Promise<void> {
-    await updateSubjects(roleBindingApi(p.connection, p.namespace, p.roleBindingName), (cur) => addSubjects(cur, p.subjects), {
+    await updateSubjects(roleBindingApi(connect(p.access), p.namespace, p.roleBindingName), (cur) => addSubjects(cur, p.subjects), {
         onMissing: "error",
         describe: describe(p),
     });
 }
 
 async function remove(p: DelegationProps, subjects: RbacSubject[]): Promise<void> {
-    await updateSubjects(roleBindingApi(p.connection, p.namespace, p.roleBindingName), (cur) => removeSubjects(cur, subjects), {
+    await updateSubjects(roleBindingApi(connect(p.access), p.namespace, p.roleBindingName), (cur) => removeSubjects(cur, subjects), {
         onMissing: "ignore",
         describe: describe(p),
     });
@@ -89,6 +91,13 @@ export const delegationProvider: pulumi.dynamic.ResourceProvider = {
         if (!Array.isArray(news.subjects) || news.subjects.length === 0) {
             failures.push({ property: "subjects", reason: "at least one subject is required" });
         }
+        try {
+            // At preview: a missing or broken kubeconfig stops here, before anything is created.
+            connect(news.access);
+        } catch (e) {
+            // No property: the engine would print the (secret) inputs before the reason.
+            failures.push({ property: "", reason: `admin delegation in "${news.namespace}": ${(e as Error).message}` });
+        }
         return { inputs: news, failures };
     },
 
@@ -101,7 +110,7 @@ export const delegationProvider: pulumi.dynamic.ResourceProvider = {
             replaces.push("roleBindingName");
         }
         const subjectsChanged = !sameSubjects(olds.subjects ?? [], news.subjects ?? []);
-        // A new connection (a rotated token, another kubeconfig path) is not a change to the cluster.
+        // New access (a rotated token, another kubeconfig) is not a change to the cluster.
         return {
             changes: replaces.length > 0 || subjectsChanged,
             replaces,
@@ -130,7 +139,7 @@ export const delegationProvider: pulumi.dynamic.ResourceProvider = {
 
     async read(id: string, props: DelegationProps) {
         // Refresh: report which of our subjects are really on the RoleBinding, so drift shows.
-        const rb = await roleBindingApi(props.connection, props.namespace, props.roleBindingName).read();
+        const rb = await roleBindingApi(connect(props.access), props.namespace, props.roleBindingName).read();
         const present = rb === undefined ? [] : props.subjects.filter((s) => hasSubject(rb.subjects ?? [], s));
         return { id, props: { ...props, subjects: present } };
     },

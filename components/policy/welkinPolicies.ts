@@ -131,6 +131,20 @@ const POLICY_SUMMARY: Record<PolicyFinding["policy"], string> = {
     "minimum-replicas": "fewer than 2 replicas (expected for Flux: one leader-elected replica per controller)",
 };
 
+// Known exceptions: findings that hold for every Flux install and need no action. Flux
+// controllers run one replica each by design (leader election), so "minimum-replicas" (Welkin's
+// recommendation, not a denial) is expected. They are reported at info level, not as warnings, so
+// a default preview stays clean and a warning always means something to act on.
+const EXPECTED_FOR_FLUX: readonly PolicyFinding["policy"][] = ["minimum-replicas"];
+
+/** Splits findings into those expected for Flux (info) and those a user should act on (warning). */
+export function expectedFindings(findings: PolicyFinding[]): { expected: PolicyFinding[]; actionable: PolicyFinding[] } {
+    return {
+        expected: findings.filter((f) => EXPECTED_FOR_FLUX.includes(f.policy)),
+        actionable: findings.filter((f) => !EXPECTED_FOR_FLUX.includes(f.policy)),
+    };
+}
+
 /** One line per policy, naming the objects: short enough for every preview. */
 export function summarizeFindings(findings: PolicyFinding[]): string {
     const byPolicy = new Map<PolicyFinding["policy"], PolicyFinding[]>();

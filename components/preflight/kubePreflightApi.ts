@@ -1,6 +1,6 @@
 // PreflightApi over the Kubernetes REST API (Node built-ins only: it runs inside a dynamic provider).
-import { kubeErrorMessage, kubeRequest, roleBindingPath } from "../adminDelegation/kubeClient";
-import { KubeConnection } from "../adminDelegation/kubeConnection";
+import { kubeErrorMessage, kubeRequest, roleBindingPath } from "../kube/client";
+import { KubeConnection } from "../kube/connection";
 import { AccessQuestion, AllowedReposConstraint, Lookup, PreflightApi } from "./checks";
 
 async function lookup<T>(conn: KubeConnection, path: string, map: (body: unknown) => T): Promise<Lookup<T>> {

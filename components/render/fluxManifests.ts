@@ -10,9 +10,29 @@ export const GOTK_COMPONENTS_FILE = "gotk-components.yaml";
 export const GOTK_SYNC_FILE = "gotk-sync.yaml";
 export const KUSTOMIZATION_FILE = "kustomization.yaml";
 
+/** A file committed to the repository: its repository-relative path and contents. */
+export interface FluxFile {
+    path: string;
+    content: string;
+}
+
+/** The three files of `clusters/<cluster>/flux-system`, by role. */
+export interface FluxFiles {
+    /** gotk-components.yaml: upstream's `flux install --export`, byte for byte. */
+    components: FluxFile;
+    /** gotk-sync.yaml: the GitRepository and Kustomization. */
+    sync: FluxFile;
+    /** kustomization.yaml: Welkin's patches and the user's customizations. */
+    kustomization: FluxFile;
+}
+
+/** The order the files are committed in: each commit is a state Flux can reconcile. */
+export function filesInCommitOrder(files: FluxFiles): FluxFile[] {
+    return [files.components, files.sync, files.kustomization];
+}
+
 export interface FluxManifests {
-    /** Repository-relative paths → contents, in commit order. */
-    files: { path: string; content: string }[];
+    files: FluxFiles;
     gotkComponentsSha256: string;
     /** What `kubectl apply -k <syncPath>` applies, in the order of the files. */
     installObjects: KubeObject[];
@@ -34,6 +54,7 @@ export function renderFluxManifests(config: WelkinFluxConfig): FluxManifests {
     const gotkComponents = gotkComponentsYaml(config.fluxVersion, config.componentsExtra);
     const gotkSync = renderGotkSync(gotkSyncOptions(config));
     const customizations = fluxCustomizations({
+        fluxVersion: config.fluxVersion,
         componentsExtra: config.componentsExtra,
         lockdown: config.lockdown,
         registry: config.registry,
@@ -41,11 +62,11 @@ export function renderFluxManifests(config: WelkinFluxConfig): FluxManifests {
     });
     const file = (name: string) => `${config.syncPath}/${name}`;
     return {
-        files: [
-            { path: file(GOTK_COMPONENTS_FILE), content: gotkComponents },
-            { path: file(GOTK_SYNC_FILE), content: gotkSync },
-            { path: file(KUSTOMIZATION_FILE), content: renderKustomizationYaml(customizations) },
-        ],
+        files: {
+            components: { path: file(GOTK_COMPONENTS_FILE), content: gotkComponents },
+            sync: { path: file(GOTK_SYNC_FILE), content: gotkSync },
+            kustomization: { path: file(KUSTOMIZATION_FILE), content: renderKustomizationYaml(customizations) },
+        },
         gotkComponentsSha256: gotkComponentsSha256(config.fluxVersion, config.componentsExtra),
         installObjects: installObjects(gotkComponentsObjects(config.fluxVersion, config.componentsExtra), parseManifest(gotkSync), customizations),
     };

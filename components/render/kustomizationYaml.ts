@@ -3,7 +3,7 @@
 // ClusterRoleBindings or CRDs, so they are cut from what Flux applies) plus the customizations
 // the user asked for. The same FluxCustomizations drive installObjects.ts, so what Pulumi applies
 // and what Flux later reconciles from git cannot drift apart.
-import { FluxController, fluxControllers, FluxExtraComponent, UPSTREAM_IMAGE_REGISTRY } from "../fluxDistribution";
+import { FluxController, fluxControllers, FluxExtraComponent, lockdownFlagControllers, UPSTREAM_IMAGE_REGISTRY } from "../fluxDistribution";
 
 /** One `--flag` appended to the args of the first container of some controllers. */
 export interface ControllerArgPatch {
@@ -21,43 +21,37 @@ export interface FluxCustomizations {
 }
 
 export interface CustomizationOptions {
+    fluxVersion: string;
     componentsExtra: readonly FluxExtraComponent[];
     lockdown: { noCrossNamespaceRefs: boolean; noRemoteBases: boolean; defaultServiceAccount?: string };
     registry?: string;
     imagePullSecret?: string;
 }
 
-// Which Flux 2.1 controllers accept each lockdown flag (source-controller has none of them).
-const CROSS_NAMESPACE_REF_CONTROLLERS: FluxController[] = [
-    "kustomize-controller",
-    "helm-controller",
-    "notification-controller",
-    "image-reflector-controller",
-    "image-automation-controller",
-];
-
 export function fluxCustomizations(o: CustomizationOptions): FluxCustomizations {
     const installed = fluxControllers(o.componentsExtra);
+    // The flag goes to the installed controllers of this Flux version that accept it.
+    const accepting = (flag: Parameters<typeof lockdownFlagControllers>[1]) => lockdownFlagControllers(o.fluxVersion, flag).filter((c) => installed.includes(c));
     const argPatches: ControllerArgPatch[] = [];
     if (o.lockdown.noCrossNamespaceRefs) {
         argPatches.push({
             comment: "Lockdown: forbid references to sources and objects in other namespaces",
             arg: "--no-cross-namespace-refs=true",
-            controllers: CROSS_NAMESPACE_REF_CONTROLLERS.filter((c) => installed.includes(c)),
+            controllers: accepting("noCrossNamespaceRefs"),
         });
     }
     if (o.lockdown.noRemoteBases) {
         argPatches.push({
             comment: "Lockdown: forbid kustomize remote bases",
             arg: "--no-remote-bases=true",
-            controllers: ["kustomize-controller"],
+            controllers: accepting("noRemoteBases"),
         });
     }
     if (o.lockdown.defaultServiceAccount !== undefined) {
         argPatches.push({
             comment: "Lockdown: impersonate this ServiceAccount when none is set",
             arg: `--default-service-account=${o.lockdown.defaultServiceAccount}`,
-            controllers: ["kustomize-controller", "helm-controller"],
+            controllers: accepting("defaultServiceAccount"),
         });
     }
     const images =

@@ -1,16 +1,15 @@
 // The Roles of Welkin's Flux guide (roles/all-controllers-role.yaml and
 // roles/source-controller-role.yaml), created in each parent namespace. HNC propagates Roles and
 // RoleBindings from a parent to its subnamespaces, so flux-system and every sibling get them.
-import { KubeObject } from "../fluxDistribution";
+import { DEFAULT_COMPONENTS, EXTRA_COMPONENTS, KubeObject } from "../fluxDistribution";
 
-const ALL_FLUX_SERVICE_ACCOUNTS = [
-    "kustomize-controller",
-    "helm-controller",
-    "source-controller",
-    "notification-controller",
-    "image-reflector-controller",
-    "image-automation-controller",
-];
+// Every controller of the Flux distribution, installed or not, so that turning image automation
+// on later needs no RBAC change; each runs as a ServiceAccount of its own name. Listed in the
+// order of Welkin's roles file (a reordered subjects list would be a change to live RoleBindings).
+const WELKIN_ORDER: readonly string[] = ["kustomize-controller", "helm-controller", "source-controller", "notification-controller"];
+const ALL_FLUX_SERVICE_ACCOUNTS: string[] = [...DEFAULT_COMPONENTS, ...EXTRA_COMPONENTS].sort(
+    (a, b) => (WELKIN_ORDER.indexOf(a) + 1 || 99) - (WELKIN_ORDER.indexOf(b) + 1 || 99),
+);
 
 export const ALL_CONTROLLERS_ROLE = "flux-all-controllers-role";
 export const ALL_CONTROLLERS_ROLE_BINDING = "flux-all-controllers-rb";

@@ -2,7 +2,7 @@
 // by adding them to Welkin's RoleBinding `extra-workload-admins` (the `kubectl edit rolebinding`
 // step of Welkin's guide) without touching anyone else's entry.
 import * as pulumi from "@pulumi/pulumi";
-import { KubeConnection } from "../adminDelegation/kubeConnection";
+import { KubeAccess } from "../kube/access";
 import { delegationProvider } from "../adminDelegation/provider";
 import { RbacSubject } from "../adminDelegation/subjects";
 import { WelkinFluxConfig } from "../config";
@@ -19,7 +19,8 @@ export interface AdminDelegationArgs {
     namespace: pulumi.Input<string>;
     roleBindingName: pulumi.Input<string>;
     subjects: pulumi.Input<RbacSubject[]>;
-    connection: pulumi.Input<KubeConnection>;
+    /** How to reach the cluster; resolved by the provider when it acts, kept secret. */
+    access: pulumi.Input<KubeAccess>;
 }
 
 /** Our subjects on an existing RoleBinding; removing the resource removes only them. */
@@ -32,20 +33,20 @@ export class AdminDelegation extends pulumi.dynamic.Resource {
         super(
             delegationProvider,
             name,
-            { ...args, connection: pulumi.secret(args.connection) },
-            { ...opts, additionalSecretOutputs: ["connection"] },
+            { ...args, access: pulumi.secret(args.access) },
+            { ...opts, additionalSecretOutputs: ["access"] },
             "welkin-flux",
             "AdminDelegation",
         );
     }
 }
 
-export function createAdminDelegations(name: string, config: WelkinFluxConfig, connection: pulumi.Output<KubeConnection>, base: ChildOptions): AdminDelegation[] {
+export function createAdminDelegations(name: string, config: WelkinFluxConfig, access: pulumi.Input<KubeAccess>, base: ChildOptions): AdminDelegation[] {
     return config.parentNamespaces.map(
         (ns) =>
             new AdminDelegation(
                 `${name}-admin-delegation-${ns}`,
-                { namespace: ns, roleBindingName: EXTRA_WORKLOAD_ADMINS, subjects: delegatedSubjects(config.namespace), connection },
+                { namespace: ns, roleBindingName: EXTRA_WORKLOAD_ADMINS, subjects: delegatedSubjects(config.namespace), access },
                 childOptions(base),
             ),
     );

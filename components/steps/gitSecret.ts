@@ -11,7 +11,7 @@ export function createGitSecret(
     name: string,
     config: WelkinFluxConfig,
     key: DeployKey,
-    namespaceReady: pulumi.Resource,
+    after: pulumi.Resource[],
     base: ChildOptions,
 ): k8s.core.v1.Secret {
     return new k8s.core.v1.Secret(
@@ -21,13 +21,14 @@ export function createGitSecret(
             type: "Opaque",
             stringData: {
                 // Flux reads these three keys (see `flux create secret git`).
-                identity: pulumi.secret(key.privateKey.privateKeyOpenssh),
-                "identity.pub": key.privateKey.publicKeyOpenssh,
+                identity: pulumi.secret(key.privateKeyOpenssh),
+                "identity.pub": key.publicKeyOpenssh.apply((k) => `${k}\n`),
                 known_hosts: pulumi.output(config.knownHosts ?? GITHUB_KNOWN_HOSTS),
             },
         },
-        // After the deploy key: on a key rotation, GitHub knows the new key before Flux switches to it.
-        { ...childOptions(base, namespaceReady, key.deployKey), additionalSecretOutputs: ["data", "stringData"] },
+        // After the namespace and the key's registration: on a key rotation, the server knows the
+        // new key before Flux switches to it.
+        { ...childOptions(base, ...after), additionalSecretOutputs: ["data", "stringData"] },
     );
 }
 

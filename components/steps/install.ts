@@ -1,26 +1,40 @@
 // Step 8: apply what `kubectl apply -k clusters/<cluster>/flux-system` would apply, so Flux
 // starts and then reconciles the very same objects from git.
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { KubeObject } from "../fluxDistribution";
 import { kubeObjectResource, objectResourceName } from "../kubeObjectResource";
 import { ChildOptions, childOptions } from "./childOptions";
 
 export interface InstalledFlux {
-    /** ServiceAccounts, Services, NetworkPolicies. */
+    /** ServiceAccounts and NetworkPolicies: what the controllers' pods need to start. */
     supporting: pulumi.CustomResource[];
     controllers: pulumi.CustomResource[];
-    /** The GitRepository and Kustomization of gotk-sync.yaml. */
-    sync: pulumi.CustomResource[];
+    services: pulumi.CustomResource[];
+    /** The objects of gotk-sync.yaml. */
+    sync: { gitRepository: k8s.apiextensions.CustomResource; kustomization: k8s.apiextensions.CustomResource };
 }
 
 const SYNC_KINDS = new Set(["GitRepository", "Kustomization"]);
 
+function syncObject(objects: KubeObject[], kind: string): KubeObject {
+    const found = objects.filter((o) => o.kind === kind);
+    if (found.length !== 1) {
+        throw new Error(`gotk-sync.yaml must hold exactly one ${kind}; found ${found.length}`);
+    }
+    return found[0];
+}
+
 export function installFlux(name: string, objects: KubeObject[], prerequisites: pulumi.Resource[], options: ChildOptions): InstalledFlux {
     const create = (o: KubeObject, dependsOn: pulumi.Resource[]) => kubeObjectResource(objectResourceName(name, o), o, childOptions(options, ...dependsOn));
-    const supporting = objects.filter((o) => o.kind !== "Deployment" && !SYNC_KINDS.has(o.kind)).map((o) => create(o, prerequisites));
+    const isSupporting = (o: KubeObject) => o.kind !== "Deployment" && o.kind !== "Service" && !SYNC_KINDS.has(o.kind);
+    const supporting = objects.filter(isSupporting).map((o) => create(o, prerequisites));
     const controllers = objects.filter((o) => o.kind === "Deployment").map((o) => create(o, [...prerequisites, ...supporting]));
+    // The kubernetes provider waits until a Service has endpoints. Created after the Deployments
+    // (which it awaits Available), a Service finds its pods at once instead of waiting for them.
+    const services = objects.filter((o) => o.kind === "Service").map((o) => create(o, [...prerequisites, ...controllers]));
     // The sync objects depend on the controllers so that `destroy` deletes them first, while the
     // controllers still run to clear their finalizers; otherwise flux-system hangs in Terminating.
-    const sync = objects.filter((o) => SYNC_KINDS.has(o.kind)).map((o) => create(o, [...prerequisites, ...controllers]));
-    return { supporting, controllers, sync };
+    const syncResource = (kind: string) => create(syncObject(objects, kind), [...prerequisites, ...controllers]) as k8s.apiextensions.CustomResource;
+    return { supporting, controllers, services, sync: { gitRepository: syncResource("GitRepository"), kustomization: syncResource("Kustomization") } };
 }

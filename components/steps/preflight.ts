@@ -1,7 +1,7 @@
 // Step 0: ask the environment, before anything is changed, whether every later step can work
 // (preflight), and check what will be applied against Welkin's policies.
 import * as pulumi from "@pulumi/pulumi";
-import { KubeConnection } from "../adminDelegation/kubeConnection";
+import { KubeAccess } from "../kube/access";
 import { WelkinFluxConfig } from "../config";
 import { fluxCrds, KubeObject, kubernetesMinVersion } from "../fluxDistribution";
 import { checkWelkinPolicies, formatFindings, PolicyFinding } from "../policy/welkinPolicies";
@@ -28,12 +28,15 @@ export function preflightPlan(config: WelkinFluxConfig, installObjects: KubeObje
 
 /** The preflight as a resource: its check() runs at preview and up; everything else depends on it. */
 export class WelkinPreflight extends pulumi.dynamic.Resource {
-    constructor(name: string, args: { plan: PreflightPlan; connection: pulumi.Input<KubeConnection> }, opts: pulumi.CustomResourceOptions) {
+    /** What the preflight could not check (one line each), shown on a successful preview too. */
+    declare public readonly notes: pulumi.Output<string[] | undefined>;
+
+    constructor(name: string, args: { plan: PreflightPlan; access: pulumi.Input<KubeAccess> }, opts: pulumi.CustomResourceOptions) {
         super(
             preflightProvider,
             name,
-            { plan: args.plan, connection: pulumi.secret(args.connection), notes: undefined },
-            { ...opts, additionalSecretOutputs: ["connection"] },
+            { plan: args.plan, access: pulumi.secret(args.access), notes: undefined },
+            { ...opts, additionalSecretOutputs: ["access"] },
             "welkin-flux",
             "Preflight",
         );

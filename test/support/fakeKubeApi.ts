@@ -138,3 +138,15 @@ export class FakeKubeApi {
         });
     }
 }
+
+/** A kubeconfig text for a server and a bearer token: what the providers get as `access.kubeconfig`. */
+export function tokenKubeconfig(server: string, token: string): string {
+    return JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        "current-context": "t",
+        contexts: [{ name: "t", context: { cluster: "c", user: "u" } }],
+        clusters: [{ name: "c", cluster: { server } }],
+        users: [{ name: "u", user: { token } }],
+    });
+}

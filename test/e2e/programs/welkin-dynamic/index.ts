@@ -3,7 +3,6 @@
 // the component wires them. The kubernetes, tls and github provider plugins cannot be built here
 // (the Go module proxy refuses their modules), so the other steps are not part of this program.
 import * as pulumi from "@pulumi/pulumi";
-import { resolveKubeConnection } from "../../../../components/adminDelegation/kubeConnection";
 import { resolveWelkinFluxConfig } from "../../../../components/config";
 import { renderFluxManifests } from "../../../../components/render/fluxManifests";
 import { createAdminDelegations } from "../../../../components/steps/adminDelegation";
@@ -19,11 +18,11 @@ const config = resolveWelkinFluxConfig("sandbox", {
     extraParentNamespaces: ["staging"],
     kubeconfig,
 });
-const connection = pulumi.secret(kubeconfig.apply((k) => resolveKubeConnection(k, undefined)));
+const access = pulumi.secret(kubeconfig.apply((k) => ({ kubeconfig: k })));
 const root = new pulumi.ComponentResource("welkin-flux:test:DynamicSteps", "sandbox");
-const preflight = new WelkinPreflight("sandbox-preflight", { plan: preflightPlan(config, renderFluxManifests(config).installObjects), connection }, { parent: root });
+const preflight = new WelkinPreflight("sandbox-preflight", { plan: preflightPlan(config, renderFluxManifests(config).installObjects), access }, { parent: root });
 const base: ChildOptions = { parent: root, dependsOn: [preflight] };
-const delegations = createAdminDelegations("sandbox", config, connection, base);
+const delegations = createAdminDelegations("sandbox", config, access, base);
 
 
 export const delegatedNamespaces = delegations.map((d) => d.namespace);

@@ -1,10 +1,11 @@
-// How the admin delegation reaches the API server. Resolved in the Pulumi program (where the
-// kubeconfig and the files it names are), stored as a secret input of the delegation resource,
-// and used by its dynamic provider, which needs only Node built-ins to speak to the server.
+// How the component's own providers (preflight, admin delegation) reach the API server: the
+// connection kubectl would use, resolved from a kubeconfig inside the provider when the engine
+// asks it to act (see access.ts). js-yaml is a dependency of @pulumi/pulumi itself, so the
+// dynamic-provider host can always load it.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as yaml from "js-yaml";
+import type * as JsYaml from "js-yaml";
 
 export interface ExecCredentialCommand {
     command: string;
@@ -67,6 +68,11 @@ function fileText(file: unknown, baseDir: string | undefined, what: string): str
  * kubectl resolves them against the kubeconfig file's folder.
  */
 export function connectionFromKubeconfig(text: string, context?: string, baseDir?: string): KubeConnection {
+    // Required here, not imported at the top: this code is serialized into the state with the
+    // dynamic providers, and Pulumi's closure serializer cannot capture js-yaml's module object
+    // (it is a dependency of @pulumi/pulumi, so the provider host can always require it).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const yaml = require("js-yaml") as typeof JsYaml;
     let doc: KubeconfigFile;
     try {
         doc = (yaml.load(text) ?? {}) as KubeconfigFile;
@@ -80,7 +86,7 @@ export function connectionFromKubeconfig(text: string, context?: string, baseDir
     const ctx = (doc.contexts ?? []).find((c) => c.name === contextName)?.context;
     if (ctx === undefined) {
         const known = (doc.contexts ?? []).map((c) => c.name).join(", ") || "none";
-        throw new KubeconfigError(`kubeconfig has no context "${contextName}" (contexts: ${known}).`);
+        throw new KubeconfigError(`kubeconfig has no context "${contextName}" (contexts: ${known}): set kubeContext to one of them.`);
     }
     const cluster = (doc.clusters ?? []).find((c) => c.name === ctx.cluster)?.cluster;
     if (cluster === undefined || typeof cluster.server !== "string") {
@@ -168,7 +174,7 @@ export function resolveKubeConnection(kubeconfig: string | undefined, context: s
         return inCluster;
     }
     throw new KubeconfigError(
-        `no kubeconfig for the admin delegation: looked at ${candidates.join(", ")}. Pass the kubeconfig ` +
-            `(the kubernetes provider's) as the kubeconfig argument, or set KUBECONFIG.`,
+        `no kubeconfig: WelkinFlux's preflight and admin delegation looked at ${candidates.join(", ")}. Pass the ` +
+            `kubeconfig (the kubernetes provider's) as WelkinFlux's kubeconfig argument, or set KUBECONFIG.`,
     );
 }

@@ -5,7 +5,7 @@ import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
-import { KubeConnection } from "./kubeConnection";
+import { KubeConnection } from "./connection";
 
 export interface KubeResponse {
     status: number;

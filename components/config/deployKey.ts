@@ -1,0 +1,67 @@
+// The SSH key Flux fetches with (DESIGN step 1): generated (algorithm, size), read-only or not,
+// its title in the repository and the rotation trigger.
+import { DeployKeyAlgorithm, DeployKeyArgs } from "../args";
+import { DEFAULT_RSA_BITS } from "../defaults";
+import { q } from "../validators";
+import { objectArg, Resolved } from "./problems";
+
+export interface DeployKeyConfig {
+    algorithm: DeployKeyAlgorithm;
+    rsaBits: number;
+    readOnly: boolean;
+    title: string;
+    rotation?: string;
+}
+
+const ALGORITHMS: readonly string[] = ["ED25519", "RSA", "ECDSA"];
+
+function keyTypeProblems(dk: Partial<DeployKeyArgs>, algorithm: unknown): string[] {
+    const problems: string[] = [];
+    if (!ALGORITHMS.includes(algorithm as string)) {
+        problems.push(`deployKey.algorithm ${q(algorithm)} is not supported: use "ED25519" (default), "RSA" or "ECDSA".`);
+    }
+    if (dk.rsaBits !== undefined) {
+        if (algorithm !== "RSA") {
+            problems.push(`deployKey.rsaBits is set but deployKey.algorithm is ${q(algorithm)}: set algorithm to "RSA" or remove rsaBits.`);
+        } else if (!Number.isInteger(dk.rsaBits) || dk.rsaBits < 2048 || dk.rsaBits > 8192) {
+            problems.push(`deployKey.rsaBits ${q(dk.rsaBits)} is out of range: use a whole number from 2048 to 8192 (default ${DEFAULT_RSA_BITS}).`);
+        }
+    }
+    return problems;
+}
+
+function accessProblems(dk: Partial<DeployKeyArgs>, imageAutomation: boolean): string[] {
+    if (dk.readOnly !== undefined && typeof dk.readOnly !== "boolean") {
+        return [`deployKey.readOnly must be true or false; got ${q(dk.readOnly)}.`];
+    }
+    if (dk.readOnly === true && imageAutomation) {
+        return [
+            `deployKey.readOnly is true but componentsExtra enables image automation, which pushes commits ` +
+                `with the deploy key: set deployKey.readOnly to false (or leave it unset).`,
+        ];
+    }
+    return [];
+}
+
+function titleAndRotationProblems(title: unknown, rotation: unknown): string[] {
+    const problems: string[] = [];
+    if (typeof title !== "string" || title.trim() === "" || title.length > 100) {
+        problems.push(`deployKey.title ${q(title)} must be 1 to 100 characters.`);
+    }
+    if (rotation !== undefined && (typeof rotation !== "string" || rotation.trim() === "")) {
+        problems.push(`deployKey.rotation must be a non-empty string (change it to rotate the key, e.g. "2026-11"); got ${q(rotation)}.`);
+    }
+    return problems;
+}
+
+export function resolveDeployKey(deployKey: unknown, clusterName: unknown, imageAutomation: boolean): Resolved<DeployKeyConfig> {
+    const problems: string[] = [];
+    const dk = objectArg<DeployKeyArgs>("deployKey", deployKey, problems, '{ algorithm: "ED25519" }');
+    const algorithm = dk.algorithm ?? "ED25519";
+    const title = dk.title ?? `flux-${clusterName}`;
+    problems.push(...keyTypeProblems(dk, algorithm), ...accessProblems(dk, imageAutomation), ...titleAndRotationProblems(title, dk.rotation));
+    return {
+        value: { algorithm, rsaBits: dk.rsaBits ?? DEFAULT_RSA_BITS, readOnly: dk.readOnly ?? !imageAutomation, title, rotation: dk.rotation },
+        problems,
+    };
+}

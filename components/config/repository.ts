@@ -1,0 +1,108 @@
+// The cluster's folder and the repository Flux syncs from (DESIGN steps 6 and 7): where the
+// manifests are committed and how the Flux objects are named.
+import * as pulumi from "@pulumi/pulumi";
+import { RepositoryArgs } from "../args";
+import { DEFAULT_BRANCH, FLUX_NAMESPACE } from "../defaults";
+import { checkBranchName, checkKnownHosts, DNS1123_LABEL, GITHUB_OWNER, GITHUB_REPOSITORY, PATH_SEGMENT, q } from "../validators";
+import { Resolved } from "./problems";
+
+export interface ClusterConfig {
+    clusterName: string;
+    /** `clusters/<clusterName>/flux-system`, relative to the repository root. */
+    syncPath: string;
+}
+
+export interface RepositoryConfig {
+    repository: { owner: string; name: string; branch: string };
+    knownHosts?: pulumi.Input<string>;
+    commitMessagePrefix: string;
+    /** Names of the Flux objects, following `flux create source git <repo>-repo ... --secret-ref=<repo>-auth`. */
+    names: { gitRepository: string; kustomization: string; gitSecret: string };
+}
+
+export function resolveCluster(clusterName: unknown): Resolved<ClusterConfig> {
+    const problems: string[] = [];
+    if (typeof clusterName !== "string" || clusterName === "") {
+        problems.push(`clusterName is required: the manifests are committed under clusters/<clusterName>/flux-system (for example clusterName: "dev").`);
+    } else if (!PATH_SEGMENT.test(clusterName)) {
+        problems.push(
+            `clusterName ${q(clusterName)} is not a safe path segment for clusters/<clusterName>/flux-system: use at most 63 ` +
+                `letters, digits, '.', '_' or '-', starting with a letter or digit, and no '/' (for example "welkin-dev").`,
+        );
+    }
+    return { value: { clusterName: clusterName as string, syncPath: `clusters/${clusterName}/${FLUX_NAMESPACE}` }, problems };
+}
+
+function ownerProblems(owner: unknown): string[] {
+    if (typeof owner !== "string" || owner === "") {
+        return [`repository.owner is required: the GitHub user or organisation that owns the repository.`];
+    }
+    if (!GITHUB_OWNER.test(owner)) {
+        return [
+            `repository.owner ${q(owner)} is not a GitHub user or organisation name: use at most 39 letters, ` +
+                `digits and single '-' between them (for example "my-org").`,
+        ];
+    }
+    return [];
+}
+
+function nameProblems(name: unknown): string[] {
+    if (typeof name !== "string" || name === "") {
+        return [`repository.name is required: the GitHub repository Flux syncs from, without ".git".`];
+    }
+    if (!GITHUB_REPOSITORY.test(name) || name === "." || name === ".." || name.endsWith(".git")) {
+        return [
+            `repository.name ${q(name)} is not a GitHub repository name: use letters, digits, '.', '_' and '-', ` +
+                `without a ".git" suffix (for example "fleet-infra").`,
+        ];
+    }
+    if (!DNS1123_LABEL.test(name) || `${name}-repo`.length > 63) {
+        return [
+            `repository.name ${q(name)} cannot name the Flux objects "${name}-repo" and "${name}-auth": ` +
+                `they must be lowercase letters, digits and '-' (at most 58 characters before the suffix). ` +
+                `Use a repository whose name fits, or rename it.`,
+        ];
+    }
+    return [];
+}
+
+function commitMessagePrefixProblems(prefix: unknown): string[] {
+    if (typeof prefix !== "string" || prefix.trim() === "" || prefix.includes("\n")) {
+        return [`commitMessagePrefix ${q(prefix)} must be a non-empty single line.`];
+    }
+    return [];
+}
+
+function knownHostsProblems(knownHosts: unknown): string[] {
+    // An Output or a promise is known only at deployment; the Secret then carries whatever it is.
+    if (knownHosts === undefined || pulumi.Output.isInstance(knownHosts) || knownHosts instanceof Promise) {
+        return [];
+    }
+    return checkKnownHosts("knownHosts", knownHosts);
+}
+
+export function resolveRepository(repository: unknown, knownHosts: unknown, commitMessagePrefix: unknown): Resolved<RepositoryConfig> {
+    const problems: string[] = [];
+    const repo = (repository ?? {}) as Partial<RepositoryArgs>;
+    if (repository === undefined || repository === null || typeof repository !== "object") {
+        problems.push(`repository is required: { owner: "<GitHub user or organisation>", name: "<repository>", branch?: "main" }.`);
+    } else {
+        problems.push(...ownerProblems(repo.owner), ...nameProblems(repo.name));
+        if (repo.branch !== undefined) {
+            problems.push(...checkBranchName("repository.branch", repo.branch));
+        }
+    }
+    problems.push(...knownHostsProblems(knownHosts));
+    const prefix = commitMessagePrefix ?? "welkin-flux";
+    problems.push(...commitMessagePrefixProblems(prefix));
+    const name = repo.name as string;
+    return {
+        value: {
+            repository: { owner: repo.owner as string, name, branch: repo.branch ?? DEFAULT_BRANCH },
+            knownHosts: knownHosts as pulumi.Input<string> | undefined,
+            commitMessagePrefix: prefix as string,
+            names: { gitRepository: `${name}-repo`, kustomization: `${name}-repo`, gitSecret: `${name}-auth` },
+        },
+        problems,
+    };
+}
