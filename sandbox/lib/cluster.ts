@@ -9,7 +9,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { createCa, createClientCert, createServingCert, Identity, kubeconfigFor } from "./pki";
 import { freePort, startProcess, stopProcesses, waitFor } from "./processes";
-import { binary, missingSandboxBinaries } from "./toolchain";
+import { binary, missingSandboxBinaries, toolchainPart } from "./toolchain";
 import { ADMIN, allowedReposConstraintCrd, DEVELOPER, DEVELOPER_WITHOUT_CRDS, kwokNode, welkinPlatformObjects } from "./welkinPlatform";
 
 export interface Sandbox {
@@ -18,8 +18,6 @@ export interface Sandbox {
     /** Kubeconfig file per identity: admin (system:masters), developer, developer-nocrd. */
     kubeconfigs: Record<"admin" | "developer" | "developer-nocrd", string>;
 }
-
-export const HNC_VERSION = "v1.1.0";
 
 export function kubectl(kubeconfig: string, args: string[], input?: string): string {
     return childProcess.execFileSync("kubectl", ["--kubeconfig", kubeconfig, ...args], {
@@ -34,10 +32,10 @@ export function applyObjects(kubeconfig: string, objects: unknown[], extra: stri
     return kubectl(kubeconfig, ["apply", "--server-side", "--field-manager=welkin-sandbox", ...extra, "-f", "-"], objects.map((o) => yaml.dump(o)).join("---\n"));
 }
 
-/** HNC's CRDs, from the module the toolchain built hnc-manager from. */
+/** HNC's CRDs, from the module the toolchain built hnc-manager from (its version: build.sh's manifest). */
 function hncCrds(): string {
     const modCache = childProcess.execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim();
-    const dir = path.join(modCache, "sigs.k8s.io", `hierarchical-namespaces@${HNC_VERSION}`, "config", "crd", "bases");
+    const dir = path.join(modCache, "sigs.k8s.io", `hierarchical-namespaces@${toolchainPart("hnc").version}`, "config", "crd", "bases");
     if (!fs.existsSync(dir)) {
         throw new Error(`HNC CRDs not found in ${dir}: run sandbox/toolchain/build.sh hnc`);
     }
@@ -134,7 +132,16 @@ export async function startSandbox(stateDir: string, log: (line: string) => void
         "-excluded-namespace=kube-node-lease",
         "-excluded-namespace=hnc-system",
     ]);
-    startProcess(stateDir, "kwok", binary("kwok"), [`--kubeconfig=${admin}`, "--manage-all-nodes=true", "--server-address=127.0.0.1:0"]);
+    // Node heartbeats. Without a config file kwok v0.6.1 has no node Lease duration (`kwok --help`
+    // shows no default): no Lease, and its default status heartbeat stage does not keep up, so
+    // kube-controller-manager's node lifecycle controller (--node-monitor-grace-period 50 s) set the
+    // node NotReady every ~55 s and kwok set it Ready again ("all Nodes are not-Ready" in its log,
+    // NodeNotReady events). With a Lease duration kwok does what a kubelet does: it renews the Lease
+    // kube-node-lease/kwok-node-0 every duration/4 = 10 s, and each renewal counts as a heartbeat
+    // (measured: renewals every 10 s, status every ~20 s, no NotReady in 150 s with the default
+    // 50 s grace period). The fix is kwok's, not a longer grace period on the controller manager:
+    // that would hide a missing heartbeat and would make the sandbox's timing differ from Welkin's.
+    startProcess(stateDir, "kwok", binary("kwok"), [`--kubeconfig=${admin}`, "--manage-all-nodes=true", "--server-address=127.0.0.1:0", "--node-lease-duration-seconds=40"]);
     applyObjects(admin, [kwokNode()]);
 
     log("sandbox: Welkin platform RBAC (production, staging, extra-workload-admins, crd-controller, user-crds)");

@@ -3,19 +3,24 @@
 # the npm registry are the only things reachable: no release tarballs) into a cache keyed by
 # version: $WELKIN_TOOLCHAIN_CACHE (default ~/.cache/welkin-flux)/<name>-<version>/bin/.
 #
-#   build.sh [part...]   build the named parts (default: all, in the order below) if missing
+#   build.sh [part...]   build the named parts (default: all, in the order below) if missing;
+#                        `sandbox` = the parts the sandbox tier runs, `flux` = the Flux controllers
 #   build.sh --check     list parts as present/missing; exit 0 only if all are present
 #   build.sh --env       print `export PATH=...` lines for every cached bin dir
 #   build.sh --list      list parts with their cache dir names
+#   build.sh --manifest  write $CACHE/toolchain-manifest.json (every part: version, bin dir,
+#                        binaries, present or not) and print it; builds rewrite it too
 #
 # Each part has a wrapper Go module in modules/<module>/ (go.mod + go.sum with Go >= 1.24 `tool`
-# lines) that pins the upstream module and replaces its local `replace` targets with published
-# versions. A part builds into a temp dir under the cache and is renamed into place only after
-# its binaries ran, so a killed build never leaves a half-filled cache dir.
+# lines, or a main package) that pins the upstream module and replaces its local `replace` targets
+# with published versions. A part builds into a temp dir under the cache and is renamed into
+# place only after its binaries ran, so a killed build never leaves a half-filled cache dir.
+# sandbox/lib/toolchain.ts finds the binaries through the manifest, never by folder names.
 # See BUILD-LOG.md for times, what was verified and which upstream versions the proxy refuses.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+SELF="$HERE/$(basename "${BASH_SOURCE[0]}")"
 MODULES="$HERE/modules"
 CACHE="${WELKIN_TOOLCHAIN_CACHE:-$HOME/.cache/welkin-flux}"
 
@@ -35,9 +40,15 @@ PULUMI_VERSION=v3.248.0
 # the only release in the proxy's sdk/v3 list (v3.68.0, then v3.153.1 and up) whose module still
 # contains the host as a package (it moved to its own go.mod later).
 PULUMI_NODEJS_HOST_VERSION=v3.68.0
-K8S_PROVIDER_VERSION=v4.32.0   K8S_PROVIDER_MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4   K8S_PROVIDER_COMMIT=a03ff6ba58d2
-TLS_PROVIDER_VERSION=v5.5.1    TLS_PROVIDER_MODULE=github.com/pulumi/pulumi-tls/provider/v5          TLS_PROVIDER_COMMIT=c3b9a61e7075
-GH_PROVIDER_VERSION=v6.15.0    GH_PROVIDER_MODULE=github.com/pulumi/pulumi-github/provider/v6        GH_PROVIDER_COMMIT=e46c2bbdc297
+# The kubernetes provider plugin: v4.32.0 (a03ff6ba58d2) is refused; the proxy serves the commit
+# tagged v4.25.0 under a pseudo-version (modules/pulumi-kubernetes pins it; must match).
+K8S_PROVIDER_VERSION=v4.25.0
+K8S_PROVIDER_MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4
+K8S_PROVIDER_MODVERSION=v4.0.0-20260115033456-f47bc2d6f199
+# No tls or github part: the proxy refuses pulumi-tls/provider/v5 (c3b9a61e7075 = v5.5.1) and
+# pulumi-github/provider/v6 (e46c2bbdc297 = v6.15.0) with 403, also their @v/list, and the
+# refusal is final (re-checked 2026-11-24, /work/shared/TOOLCHAIN-NOTES.md): nothing to build
+# them from. BUILD-LOG.md has the exact errors.
 # v1.32.2, not v1.32.13: kube-scheduler, kube-controller-manager, csi-translation-lib and
 # endpointslice are refused at v0.32.13.
 KUBE_VERSION=v1.32.2
@@ -51,15 +62,15 @@ FLUX_SOURCE_VERSION=v1.9.6
 FLUX_KUSTOMIZE_VERSION=v1.9.6
 APT_PACKAGES=(git openssh-server openssh-client)
 
-ALL_PARTS=(pulumi kubernetes tls github kube etcd hnc kwok source-controller kustomize-controller apt)
+ALL_PARTS=(pulumi kubernetes kube etcd hnc kwok source-controller kustomize-controller apt)
+# What the sandbox tier (sandbox/lib/cluster.ts, test/e2e) runs; marked "sandbox" in the manifest.
+SANDBOX_PARTS=(pulumi kubernetes kube etcd hnc kwok)
 
 # part -> cache dir name (<name>-<version>) and the binaries that must be in its bin/
 part_dir() {
 	case "$1" in
 	pulumi) echo "pulumi-$PULUMI_VERSION" ;;
 	kubernetes) echo "pulumi-resource-kubernetes-$K8S_PROVIDER_VERSION" ;;
-	tls) echo "pulumi-resource-tls-$TLS_PROVIDER_VERSION" ;;
-	github) echo "pulumi-resource-github-$GH_PROVIDER_VERSION" ;;
 	kube) echo "kubernetes-$KUBE_VERSION" ;;
 	etcd) echo "etcd-$ETCD_VERSION" ;;
 	hnc) echo "hnc-$HNC_VERSION" ;;
@@ -74,8 +85,6 @@ part_bins() {
 	case "$1" in
 	pulumi) echo pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs pulumi-analyzer-policy ;;
 	kubernetes) echo pulumi-resource-kubernetes ;;
-	tls) echo pulumi-resource-tls ;;
-	github) echo pulumi-resource-github ;;
 	kube) echo kube-apiserver kube-controller-manager kube-scheduler ;;
 	etcd) echo etcd ;;
 	hnc) echo hnc-manager ;;
@@ -83,6 +92,19 @@ part_bins() {
 	source-controller) echo source-controller ;;
 	kustomize-controller) echo kustomize-controller ;;
 	apt) echo "${APT_PACKAGES[@]}" ;;
+	esac
+}
+part_version() {
+	case "$1" in
+	pulumi) echo "$PULUMI_VERSION" ;;
+	kubernetes) echo "$K8S_PROVIDER_VERSION" ;;
+	kube) echo "$KUBE_VERSION" ;;
+	etcd) echo "$ETCD_VERSION" ;;
+	hnc) echo "$HNC_VERSION" ;;
+	kwok) echo "$KWOK_VERSION" ;;
+	source-controller) echo "$FLUX_SOURCE_VERSION" ;;
+	kustomize-controller) echo "$FLUX_KUSTOMIZE_VERSION" ;;
+	apt) echo "" ;;
 	esac
 }
 
@@ -174,20 +196,36 @@ verify_pulumi() {
 	rm -rf "$tmp"
 }
 
-# Bridged/native Pulumi providers: the proxy refuses these module versions (403), so there is
-# nothing to build here; probe again each run so the part builds once the proxy serves it.
-provider_blocked() {
-	local module=$1 commit=$2
-	log "  resolving $module@$commit"
-	if probe_module "$module@$commit"; then
-		log "  $module@$commit is now served by the proxy, but this script has no verified"
-		log "  build recipe for it yet (schema-embed.json must be generated first): see BUILD-LOG.md"
+# The Pulumi kubernetes provider plugin. modules/pulumi-kubernetes/main.go is upstream's
+# cmd/pulumi-resource-kubernetes main (a main package cannot be imported); the two files it
+# embeds are generated here from that directory of the module (upstream data, git-ignored).
+build_kubernetes() {
+	local bin=$1 mod="$MODULES/pulumi-kubernetes" pinned src
+	command -v node >/dev/null || { log "  node not found: modules/pulumi-kubernetes/generate-embed.js needs it"; return 1; }
+	pinned=$(cd "$mod" && go list -m -f '{{.Version}}' "$K8S_PROVIDER_MODULE")
+	if [ "$pinned" != "$K8S_PROVIDER_MODVERSION" ]; then
+		log "  modules/pulumi-kubernetes pins $K8S_PROVIDER_MODULE $pinned, build.sh says $K8S_PROVIDER_MODVERSION"
+		return 1
 	fi
-	return 1
+	(cd "$mod" && go mod download "$K8S_PROVIDER_MODULE")
+	src=$(cd "$mod" && go list -m -f '{{.Dir}}' "$K8S_PROVIDER_MODULE")
+	log "  generate-embed.js: schema-embed.json (version ${K8S_PROVIDER_VERSION#v}), terraform-mapping-embed.json"
+	node "$mod/generate-embed.js" "$src" "${K8S_PROVIDER_VERSION#v}" "$mod"
+	log "  go build $K8S_PROVIDER_MODULE/cmd/pulumi-resource-kubernetes@$K8S_PROVIDER_MODVERSION ($K8S_PROVIDER_VERSION)"
+	CGO_ENABLED=0 gobuild pulumi-kubernetes \
+		-ldflags "-s -w -X $K8S_PROVIDER_MODULE/pkg/version.Version=${K8S_PROVIDER_VERSION#v}" \
+		-o "$bin/pulumi-resource-kubernetes" .
 }
-build_kubernetes() { provider_blocked "$K8S_PROVIDER_MODULE" "$K8S_PROVIDER_COMMIT"; }
-build_tls() { provider_blocked "$TLS_PROVIDER_MODULE" "$TLS_PROVIDER_COMMIT"; }
-build_github() { provider_blocked "$GH_PROVIDER_MODULE" "$GH_PROVIDER_COMMIT"; }
+verify_kubernetes() {
+	local v=${K8S_PROVIDER_VERSION#v}
+	# The engine reads the package version from the embedded schema.
+	if ! grep -qaF "{\"name\":\"kubernetes\",\"version\":\"$v\"" "$1/pulumi-resource-kubernetes"; then
+		log "verify failed: pulumi-resource-kubernetes does not embed a schema with version $v"
+		return 1
+	fi
+	log "  ok: embedded schema has version $v"
+	expect_port "$1/pulumi-resource-kubernetes"
+}
 
 build_kube() {
 	local bin=$1 ld="" kv
@@ -265,6 +303,78 @@ run_apt() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# The manifest: one JSON file naming every part, its version, bin dir and binaries, and whether
+# it is present. sandbox/lib/toolchain.ts reads it (and runs `build.sh --manifest` when it is
+# missing or was written by another version of this script, per scriptSha256).
+MANIFEST="$CACHE/toolchain-manifest.json"
+
+json_str() {
+	local s=${1//\\/\\\\}
+	s=${s//\"/\\\"}
+	printf '"%s"' "$s"
+}
+json_list() {
+	local first=1 x
+	printf '['
+	for x in "$@"; do
+		[ $first = 1 ] || printf ', '
+		first=0
+		json_str "$x"
+	done
+	printf ']'
+}
+in_list() {
+	local x=$1 y
+	shift
+	for y in "$@"; do [ "$x" = "$y" ] && return 0; done
+	return 1
+}
+
+manifest_json() {
+	local part sep="" dir info built secs
+	printf '{\n  "format": 1,\n  "script": %s,\n  "scriptSha256": "%s",\n  "cache": %s,\n  "parts": [' \
+		"$(json_str "$SELF")" "$(sha256sum "$SELF" | cut -d' ' -f1)" "$(json_str "$CACHE")"
+	for part in "${ALL_PARTS[@]}"; do
+		printf '%s\n    {"part": %s, "version": %s, ' "$sep" "$(json_str "$part")" "$(json_str "$(part_version "$part")")"
+		sep=,
+		# shellcheck disable=SC2046 # word lists
+		if [ "$part" = apt ]; then
+			printf '"dir": null, "binDir": null, "binaries": [], "packages": %s, ' "$(json_list $(part_bins apt))"
+		else
+			dir="$CACHE/$(part_dir "$part")"
+			printf '"dir": %s, "binDir": %s, "binaries": %s, ' "$(json_str "$dir")" "$(json_str "$dir/bin")" \
+				"$(json_list $(part_bins "$part"))"
+		fi
+		printf '"sandbox": %s, ' "$(in_list "$part" "${SANDBOX_PARTS[@]}" && echo true || echo false)"
+		if part_present "$part"; then
+			printf '"present": true'
+			info="$dir/BUILD-INFO"
+			if [ "$part" != apt ] && [ -f "$info" ]; then
+				built=$(sed -n 's/^built=//p' "$info")
+				secs=$(sed -n 's/^seconds=//p' "$info")
+				[ -z "$built" ] || printf ', "built": %s' "$(json_str "$built")"
+				[[ ! "$secs" =~ ^[0-9]+$ ]] || printf ', "buildSeconds": %s' "$secs"
+			fi
+			printf '}'
+		else
+			printf '"present": false}'
+		fi
+	done
+	printf '\n  ]\n}\n'
+}
+
+# Written to a temp file and renamed: readers never see half a file, even while another
+# build.sh runs (--manifest does not wait for the build lock).
+write_manifest() {
+	local tmp
+	mkdir -p "$CACHE"
+	tmp=$(mktemp "$CACHE/.toolchain-manifest.XXXXXX")
+	manifest_json >"$tmp"
+	chmod 0644 "$tmp"
+	mv -f "$tmp" "$MANIFEST"
+}
+
+# ---------------------------------------------------------------------------------------------
 # run_part and run_step report failure in PART_OK and always return 0, so that they are never
 # called from an `if` or `||`: there bash ignores `set -e` in everything the call runs, even in a
 # subshell that sets it again, and a step would go on past a failing command.
@@ -322,6 +432,7 @@ run_part() {
 	# A leftover dir with missing binaries (deleted by hand) is replaced whole.
 	rm -rf "$dir"
 	mv -T "$tmp" "$dir"
+	write_manifest
 	log "$part: built in ${secs}s -> $dir/bin"
 }
 
@@ -354,12 +465,13 @@ main() {
 	case "${1:-}" in
 	--check) cmd_check; return ;;
 	--env) cmd_env; return ;;
+	--manifest) write_manifest; cat "$MANIFEST"; return ;;
 	--list)
 		local p
 		for p in "${ALL_PARTS[@]}"; do echo "$p: $(part_dir "$p") [$(part_bins "$p")]"; done
 		return
 		;;
-	-h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; return ;;
+	-h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; return ;;
 	esac
 
 	local parts=() p
@@ -367,8 +479,9 @@ main() {
 	for p in "$@"; do
 		case "$p" in
 		flux) parts+=(source-controller kustomize-controller) ;;
+		sandbox) parts+=("${SANDBOX_PARTS[@]}") ;;
 		all) parts+=("${ALL_PARTS[@]}") ;;
-		*) part_dir "$p" >/dev/null || die "unknown part '$p' (parts: ${ALL_PARTS[*]} flux)"; parts+=("$p") ;;
+		*) part_dir "$p" >/dev/null || die "unknown part '$p' (parts: ${ALL_PARTS[*]} flux sandbox)"; parts+=("$p") ;;
 		esac
 	done
 
@@ -389,6 +502,7 @@ main() {
 		run_part "$p"
 		[ "$PART_OK" = 1 ] || failed+=("$p")
 	done
+	write_manifest
 	log "done in $(($(date +%s) - t0))s"
 	if [ ${#failed[@]} -gt 0 ]; then
 		log "failed parts: ${failed[*]} (see BUILD-LOG.md)"

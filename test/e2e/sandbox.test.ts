@@ -211,7 +211,7 @@ describe("sandbox (tier 3: real kube-apiserver, HNC, kwok and Pulumi engine)", f
             assert.ok(!text.includes(keyLine), `${what} has the developer's private key in plain text`);
             assert.ok(!text.includes(keyData.slice(0, 64)), `${what} has the kubeconfig's client-key-data in plain text`);
         }
-        assert.match(stored, /"connection":\s*\{\s*"4dabf18193072939515e22adb298388d":\s*"1b47061264138c4ac30d75fd1eb44270",\s*"ciphertext"/);
+        assert.match(stored, /"access":\s*\{\s*"4dabf18193072939515e22adb298388d":\s*"1b47061264138c4ac30d75fd1eb44270",\s*"ciphertext"/);
         await s.destroy();
         for (const ns of ["production", "staging"]) {
             assert.deepStrictEqual(subjects(ns), [PRE_EXISTING_ADMIN]);
