@@ -19,37 +19,54 @@ function nonEmpty<T>(list: T[] | undefined): T[] | undefined {
     return list === undefined || list.length === 0 ? undefined : list;
 }
 
-function optionalSecret(key: string): pulumi.Output<string | undefined> {
-    return pulumi.output(config.getSecret(key)).apply((v) => (v === undefined || v === "" ? undefined : v));
+/**
+ * A secret setting, or undefined when it is not set. Decided from the raw value, synchronously:
+ * a provider given a secret-wrapped `undefined` cannot tell it from a value not yet known, and
+ * then skips the server-side dry run that makes a preview check anything against the cluster.
+ */
+function optionalSecret(key: string): pulumi.Output<string> | undefined {
+    const raw = pulumi.runtime.getConfig(`${pulumi.getProject()}:${key}`);
+    return raw === undefined || raw === "" ? undefined : config.requireSecret(key);
 }
 
 const kubeconfig = optionalSecret("kubeconfig");
 const kubeContext = optional("kubeContext");
-const owner = config.require("githubOwner");
-const deployKeyAlgorithm = (config.get("deployKeyAlgorithm") ?? "ED25519") as DeployKeyAlgorithm;
+const gitUrl = optional("gitUrl");
+const ownKey = optionalSecret("deployKeyPrivateKey");
+const algorithm = ownKey === undefined ? ((config.get("deployKeyAlgorithm") ?? "ED25519") as DeployKeyAlgorithm) : undefined;
 
 const kubernetes = new k8s.Provider("welkin", { kubeconfig, context: kubeContext });
-const gitHub = new github.Provider("github", {
-    owner,
-    token: optionalSecret("githubToken"),
-    // A GitHub Enterprise (or test) server; unset means github.com.
-    baseUrl: optional("githubBaseUrl"),
-});
-const tlsProvider = new tls.Provider("tls", {});
+// Only the providers a stack uses: a stack on another git server with its own key needs neither
+// the github nor the tls plugin.
+const gitHub =
+    gitUrl === undefined
+        ? new github.Provider("github", {
+              owner: optional("githubOwner"),
+              token: optionalSecret("githubToken"),
+              // A GitHub Enterprise (or test) server; unset means github.com.
+              baseUrl: optional("githubBaseUrl"),
+          })
+        : undefined;
+const tlsProvider = ownKey === undefined ? new tls.Provider("tls", {}) : undefined;
 
 const flux = new WelkinFlux(
     config.require("clusterName"),
     {
         clusterName: config.require("clusterName"),
-        repository: { owner, name: config.require("githubRepository"), branch: config.get("githubBranch") },
+        repository:
+            gitUrl === undefined
+                ? { owner: optional("githubOwner") ?? "", name: optional("githubRepository") ?? "", branch: config.get("githubBranch") }
+                : { url: gitUrl, name: optional("githubRepository"), branch: config.get("githubBranch"), pushKey: optionalSecret("gitPushKey") },
         parentNamespace: config.get("parentNamespace"),
         extraParentNamespaces: config.getObject<string[]>("extraParentNamespaces"),
         fluxVersion: config.get("fluxVersion"),
         componentsExtra: config.getObject<FluxExtraComponent[]>("componentsExtra"),
         syncInterval: config.get("syncInterval"),
         deployKey: {
-            algorithm: deployKeyAlgorithm,
-            rsaBits: deployKeyAlgorithm === "RSA" ? config.getNumber("deployKeyRsaBits") : undefined,
+            privateKey: ownKey,
+            algorithm,
+            rsaBits: algorithm === "RSA" ? config.getNumber("deployKeyRsaBits") : undefined,
+            readOnly: config.getBoolean("deployKeyWritable") ? false : undefined,
         },
         knownHosts: optional("knownHosts"),
         lockdown: {
@@ -66,7 +83,7 @@ const flux = new WelkinFlux(
         kubeconfig,
         kubeContext,
     },
-    { providers: { kubernetes, github: gitHub, tls: tlsProvider } },
+    { providers: { kubernetes, ...(gitHub ? { github: gitHub } : {}), ...(tlsProvider ? { tls: tlsProvider } : {}) } },
 );
 
 export const namespace = flux.namespace;

@@ -16,17 +16,41 @@ export interface PolicyChecksArgs {
 
 export type DeployKeyAlgorithm = "ED25519" | "RSA" | "ECDSA";
 
-/** The GitHub repository Flux syncs from; the component commits its manifests there. */
+/**
+ * The repository Flux syncs from; the component commits its manifests there. On GitHub give
+ * `owner` and `name`; on any other git server (GitLab, Gitea, Bitbucket, self-hosted) give `url`.
+ */
 export interface RepositoryArgs {
-    /** GitHub user or organisation. Must match the `owner` of the github provider. */
-    owner: string;
-    /** Repository name (without `.git`). Also names the Flux objects: `<name>-repo`, `<name>-auth`. */
-    name: string;
+    /** GitHub user or organisation. Must match the `owner` of the github provider. Not used with `url`. */
+    owner?: string;
+    /**
+     * Repository name (without `.git`). Also names the Flux objects: `<name>-repo`, `<name>-auth`.
+     * With `url`: default the last segment of its path, without `.git`.
+     */
+    name?: string;
     /** Branch Flux follows and the component commits to. Default `main`. */
     branch?: string;
+    /**
+     * SSH URL of a repository on any git server, e.g. `ssh://git@git.example.com:2222/team/fleet.git`
+     * (what `flux bootstrap git --url` takes). The files are then pushed with the system `git` over
+     * SSH, `knownHosts` is required, and the deploy key is not registered for you: register
+     * `deployKeyPublicKey` on the server with read access.
+     */
+    url?: string;
+    /**
+     * With `url`: the OpenSSH private key the component pushes with (a secret). Default: the deploy
+     * key itself, when it is writable (`deployKey.readOnly: false`).
+     */
+    pushKey?: pulumi.Input<string>;
 }
 
 export interface DeployKeyArgs {
+    /**
+     * Your own OpenSSH private key (a secret; kept in a vault, or one key shared by a fleet). Then
+     * no key is generated: the public key and fingerprint are derived from it. Passphrase-protected
+     * keys are refused. Rotate by changing the key.
+     */
+    privateKey?: pulumi.Input<string>;
     /** Default `ED25519`. `RSA` (4096 bits unless `rsaBits` says otherwise) and `ECDSA` (P-256) are selectable. */
     algorithm?: DeployKeyAlgorithm;
     /** RSA key size, 2048–8192. Only with `algorithm: "RSA"`. Default 4096. */
@@ -90,7 +114,7 @@ export interface WelkinFluxArgs {
     /** How often Flux fetches the repository and reconciles (Go duration). Default `1m`. */
     syncInterval?: string;
     deployKey?: DeployKeyArgs;
-    /** `known_hosts` for the git server. Default: github.com's published SSH host keys. */
+    /** `known_hosts` for the git server. Default: github.com's published SSH host keys; required with `repository.url`. */
     knownHosts?: pulumi.Input<string>;
     lockdown?: LockdownArgs;
     /** Registry that mirrors `ghcr.io/fluxcd` images (e.g. `harbor.example.com/fluxcd`). Default: `ghcr.io/fluxcd`. */

@@ -5,6 +5,7 @@ import { WelkinFluxArgs } from "./args";
 import { resolveWelkinFluxConfig, WelkinFluxConfig } from "./config";
 import { CommittedFile, GitTarget } from "./gitTarget/gitTarget";
 import { githubTarget } from "./gitTarget/github";
+import { registrationNotice, sshTarget } from "./gitTarget/ssh";
 import { KubeAccess } from "./kube/access";
 import { expectedFindings, summarizeFindings } from "./policy/welkinPolicies";
 import { filesInCommitOrder, FluxManifests, renderFluxManifests } from "./render/fluxManifests";
@@ -24,7 +25,7 @@ export const WELKIN_FLUX_TYPE = "welkin-flux:index:WelkinFlux";
 
 /** The git server the manifests go to, and who registers the deploy key: one choice, made here. */
 function chooseGitTarget(name: string, config: WelkinFluxConfig, base: ChildOptions): GitTarget {
-    return githubTarget(name, config, base);
+    return config.gitServer === "ssh" ? sshTarget(name, config, base) : githubTarget(name, config, base);
 }
 
 export class WelkinFlux extends pulumi.ComponentResource {
@@ -84,6 +85,9 @@ export class WelkinFlux extends pulumi.ComponentResource {
         const target = chooseGitTarget(name, config, base);
         const key = createDeployKey(name, config, base); // 1
         const registration = target.registerDeployKey?.(key);
+        if (registration === undefined) {
+            registrationNotice(config, key, this);
+        }
         const crds = createFluxCrds(name, config, base); // 2
         const anchor = createFluxNamespace(name, config, base); // 3
         const roles = createFluxRoles(name, config, base); // 4

@@ -2,6 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { defaultStateDir, startSandbox, stopSandbox } from "./lib/cluster";
+import { startSandboxGitServer } from "./lib/gitServer";
 import { missingSandboxBinaries } from "./lib/toolchain";
 
 async function main(command: string | undefined): Promise<void> {
@@ -13,6 +14,11 @@ async function main(command: string | undefined): Promise<void> {
             console.log(`API server:            ${sandbox.server}`);
             console.log(`application developer: KUBECONFIG=${sandbox.kubeconfigs.developer}`);
             console.log(`admin:                 KUBECONFIG=${sandbox.kubeconfigs.admin}`);
+            // The git server is stopped by `down` through its pid file, like the cluster's processes.
+            const git = await startSandboxGitServer(stateDir);
+            console.log(`git repository:        ${git.url}`);
+            console.log(`git known_hosts line:  ${git.hostKeyLine}`);
+            console.log(`git deploy key (rw):   ${git.deployKeyFile}`);
             console.log(`logs:                  ${path.join(stateDir, "logs")}`);
             break;
         }

@@ -1,4 +1,8 @@
 import * as assert from "assert";
+import * as childProcess from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { WelkinFluxArgs } from "../components/args";
 import { resolveWelkinFluxConfig, WelkinFluxArgsError } from "../components/config";
 
@@ -21,14 +25,15 @@ function assertOneProblem(args: unknown, expected: string): void {
 describe("resolveWelkinFluxConfig", () => {
     it("applies the documented defaults", () => {
         const c = resolveWelkinFluxConfig("flux", valid);
-        assert.deepStrictEqual(c.repository, { owner: "acme", name: "fleet-infra", branch: "main" });
+        assert.deepStrictEqual(c.repository, { owner: "acme", name: "fleet-infra", branch: "main", url: "ssh://git@github.com/acme/fleet-infra.git" });
+        assert.strictEqual(c.gitServer, "github");
         assert.strictEqual(c.parentNamespace, "production");
         assert.deepStrictEqual(c.parentNamespaces, ["production"]);
         assert.strictEqual(c.namespace, "flux-system");
         assert.strictEqual(c.fluxVersion, "v2.1.2");
         assert.deepStrictEqual(c.componentsExtra, []);
         assert.strictEqual(c.syncInterval, "1m0s");
-        assert.deepStrictEqual(c.deployKey, { algorithm: "ED25519", rsaBits: 4096, readOnly: true, title: "flux-dev", rotation: undefined });
+        assert.deepStrictEqual(c.deployKey, { privateKey: undefined, algorithm: "ED25519", rsaBits: 4096, readOnly: true, title: "flux-dev", rotation: undefined });
         assert.deepStrictEqual(c.lockdown, { noCrossNamespaceRefs: false, noRemoteBases: false, defaultServiceAccount: undefined });
         assert.deepStrictEqual(c.names, { gitRepository: "fleet-infra-repo", kustomization: "fleet-infra-repo", gitSecret: "fleet-infra-auth" });
         assert.strictEqual(c.syncPath, "clusters/dev/flux-system");
@@ -165,7 +170,7 @@ describe("resolveWelkinFluxConfig", () => {
             `deployKey.rotation must be a non-empty string (change it to rotate the key, e.g. "2026-11"); got " ".`,
         );
         const rsa = resolveWelkinFluxConfig("f", { ...valid, deployKey: { algorithm: "RSA", rsaBits: 3072, rotation: "r2" } });
-        assert.deepStrictEqual(rsa.deployKey, { algorithm: "RSA", rsaBits: 3072, readOnly: true, title: "flux-dev", rotation: "r2" });
+        assert.deepStrictEqual(rsa.deployKey, { privateKey: undefined, algorithm: "RSA", rsaBits: 3072, readOnly: true, title: "flux-dev", rotation: "r2" });
     });
 
     it("checks known_hosts, registry and pull secret", () => {
@@ -202,5 +207,59 @@ describe("resolveWelkinFluxConfig", () => {
             assert.match(err.message, /\n {2}- parentNamespace must be a non-empty namespace name; got ""\./);
             assert.match(err.message, /\n {2}- syncInterval "soon" is not a Flux interval/);
         }
+    });
+
+    describe("any git server (repository.url) and your own key (deployKey.privateKey)", () => {
+        const key = (type: string) => {
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-key-"));
+            try {
+                childProcess.execFileSync("ssh-keygen", ["-q", "-t", type, "-N", "", "-f", path.join(dir, "k")]);
+                return fs.readFileSync(path.join(dir, "k"), "utf8");
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
+        };
+        const url = "ssh://git@git.example.com:2222/team/fleet.git";
+        const knownHosts = "[git.example.com]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+
+        it("takes the name from the URL, keeps the URL for gotk-sync.yaml, and pushes with the push key", () => {
+            const c = resolveWelkinFluxConfig("f", { clusterName: "dev", repository: { url, pushKey: key("ed25519") }, knownHosts });
+            assert.strictEqual(c.gitServer, "ssh");
+            assert.deepStrictEqual({ ...c.repository }, { owner: undefined, name: "fleet", branch: "main", url });
+            assert.deepStrictEqual(c.names, { gitRepository: "fleet-repo", kustomization: "fleet-repo", gitSecret: "fleet-auth" });
+        });
+
+        it("requires knownHosts and a key that may push, and refuses a URL git does not speak over SSH", () => {
+            assert.deepStrictEqual(problemsOf({ clusterName: "dev", repository: { url } }), [
+                `knownHosts is required with repository.url: give the git server's host key lines (as in ~/.ssh/known_hosts, e.g. "[git.example.com]:2222 ssh-ed25519 AAAA..."), checked against what the server's administrator publishes.`,
+                "repository.url needs a key that may push the manifests: set repository.pushKey (a secret), or deployKey.readOnly: false and register the deploy key with write access on the server.",
+            ]);
+            assert.deepStrictEqual(problemsOf({ clusterName: "dev", repository: { url: "https://git.example.com/fleet.git" }, knownHosts, deployKey: { readOnly: false } }), [
+                'repository.url "https://git.example.com/fleet.git" is not an SSH git URL: use ssh://git@host[:port]/owner/repo.git or git@host:owner/repo.git (https:// and local paths are not supported here).',
+            ]);
+            assert.deepStrictEqual(problemsOf({ ...valid, repository: { ...valid.repository, pushKey: "x" } }), [
+                "repository.pushKey is only used with repository.url; on GitHub the files are committed through its API. Remove pushKey.",
+            ]);
+        });
+
+        it("accepts your own key, and refuses an encrypted one and generator settings beside it, never echoing the key", () => {
+            const own = key("ed25519");
+            const c = resolveWelkinFluxConfig("f", { ...valid, deployKey: { privateKey: own } });
+            assert.strictEqual(c.deployKey.privateKey, own);
+            const encrypted = (() => {
+                const dir = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-key-"));
+                childProcess.execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "secret", "-f", path.join(dir, "k")]);
+                const text = fs.readFileSync(path.join(dir, "k"), "utf8");
+                fs.rmSync(dir, { recursive: true, force: true });
+                return text;
+            })();
+            const problems = problemsOf({ ...valid, deployKey: { privateKey: encrypted, algorithm: "RSA" } });
+            assert.strictEqual(problems.length, 2, problems.join("\n"));
+            assert.match(problems[0], /deployKey\.privateKey .*passphrase.*ssh-keygen -p/);
+            assert.match(problems[1], /deployKey\.algorithm applies to a generated key, but deployKey\.privateKey gives your own: remove it/);
+            for (const line of encrypted.split("\n").filter((l) => l.length > 20)) {
+                assert.ok(!problems.join("\n").includes(line), "a message shows the key");
+            }
+        });
     });
 });

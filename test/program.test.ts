@@ -75,7 +75,7 @@ describe("Pulumi project files", () => {
             }
         }
         const required = Object.entries(project.config).filter(([, d]) => d.default === undefined).map(([k]) => k).sort();
-        assert.deepStrictEqual(required, ["clusterName", "githubOwner", "githubRepository"]);
+        assert.deepStrictEqual(required, ["clusterName"]);
     });
 
     it("give each example stack only declared settings, of the declared type, and all required ones", () => {

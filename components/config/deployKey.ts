@@ -2,10 +2,14 @@
 // its title in the repository and the rotation trigger.
 import { DeployKeyAlgorithm, DeployKeyArgs } from "../args";
 import { DEFAULT_RSA_BITS } from "../defaults";
+import * as pulumi from "@pulumi/pulumi";
+import { ownKeyProblems } from "../keys/ownKey";
 import { q } from "../validators";
 import { objectArg, Resolved } from "./problems";
 
 export interface DeployKeyConfig {
+    /** The user's own key; undefined: one is generated. */
+    privateKey?: pulumi.Input<string>;
     algorithm: DeployKeyAlgorithm;
     rsaBits: number;
     readOnly: boolean;
@@ -54,14 +58,30 @@ function titleAndRotationProblems(title: unknown, rotation: unknown): string[] {
     return problems;
 }
 
+/** `deployKey.privateKey`: checked now when it is plain text; an Output is checked when it resolves. */
+function ownKeyArgProblems(dk: Partial<DeployKeyArgs>): string[] {
+    if (dk.privateKey === undefined) {
+        return [];
+    }
+    const problems = pulumi.Output.isInstance(dk.privateKey) || dk.privateKey instanceof Promise ? [] : ownKeyProblems(dk.privateKey);
+    const generatorOnly = (["algorithm", "rsaBits", "rotation"] as const).filter((f) => dk[f] !== undefined);
+    if (generatorOnly.length > 0) {
+        problems.push(
+            `deployKey.${generatorOnly.join(", deployKey.")} applie${generatorOnly.length === 1 ? "s" : ""} to a generated key, but deployKey.privateKey ` +
+                `gives your own: remove ${generatorOnly.length === 1 ? "it" : "them"} (rotate your key by changing privateKey).`,
+        );
+    }
+    return problems;
+}
+
 export function resolveDeployKey(deployKey: unknown, clusterName: unknown, imageAutomation: boolean): Resolved<DeployKeyConfig> {
     const problems: string[] = [];
     const dk = objectArg<DeployKeyArgs>("deployKey", deployKey, problems, '{ algorithm: "ED25519" }');
     const algorithm = dk.algorithm ?? "ED25519";
     const title = dk.title ?? `flux-${clusterName}`;
-    problems.push(...keyTypeProblems(dk, algorithm), ...accessProblems(dk, imageAutomation), ...titleAndRotationProblems(title, dk.rotation));
+    problems.push(...keyTypeProblems(dk, algorithm), ...accessProblems(dk, imageAutomation), ...titleAndRotationProblems(title, dk.rotation), ...ownKeyArgProblems(dk));
     return {
-        value: { algorithm, rsaBits: dk.rsaBits ?? DEFAULT_RSA_BITS, readOnly: dk.readOnly ?? !imageAutomation, title, rotation: dk.rotation },
+        value: { privateKey: dk.privateKey, algorithm, rsaBits: dk.rsaBits ?? DEFAULT_RSA_BITS, readOnly: dk.readOnly ?? !imageAutomation, title, rotation: dk.rotation },
         problems,
     };
 }

@@ -39,6 +39,17 @@ export class WelkinFluxArgsError extends Error {
     }
 }
 
+/** Over SSH the component pushes the files itself: with a push key, or with a writable deploy key. */
+function pushCredentialProblems(repository: RepositoryConfig, deployKey: DeployKeyConfig): string[] {
+    if (repository.gitServer !== "ssh" || repository.pushKey !== undefined || !deployKey.readOnly) {
+        return [];
+    }
+    return [
+        `repository.url needs a key that may push the manifests: set repository.pushKey (a secret), or deployKey.readOnly: false ` +
+            `and register the deploy key with write access on the server.`,
+    ];
+}
+
 /**
  * Validates the arguments and applies the defaults. Throws a WelkinFluxArgsError listing every
  * problem at once, so one preview shows all that needs fixing.
@@ -64,7 +75,7 @@ export function resolveWelkinFluxConfig(name: string, args: WelkinFluxArgs): Wel
     const deployKey = take(resolveDeployKey(a.deployKey, a.clusterName, distribution.imageAutomation));
     const controllers = take(resolveControllers(a.lockdown, a.registry, a.imagePullSecret));
     const checks = take(resolveChecks(a.kubeconfig, a.kubeContext, a.preflight, a.policyChecks));
-    problems.push(...parts.flatMap((p) => p.problems));
+    problems.push(...parts.flatMap((p) => p.problems), ...pushCredentialProblems(repository, deployKey));
     if (problems.length > 0) {
         throw new WelkinFluxArgsError(name, problems);
     }

@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { RepositoryArgs } from "../args";
 import { DEFAULT_BRANCH, FLUX_NAMESPACE } from "../defaults";
 import { checkBranchName, checkKnownHosts, DNS1123_LABEL, GITHUB_OWNER, GITHUB_REPOSITORY, PATH_SEGMENT, q } from "../validators";
+import { sshUrlProblem } from "../gitTarget/inputs";
+import { ownKeyProblems } from "../keys/ownKey";
 import { Resolved } from "./problems";
 
 export interface ClusterConfig {
@@ -12,8 +14,15 @@ export interface ClusterConfig {
     syncPath: string;
 }
 
+/** Where the manifests go: GitHub through its API, or any git server over SSH (`repository.url`). */
+export type GitServerKind = "github" | "ssh";
+
 export interface RepositoryConfig {
-    repository: { owner: string; name: string; branch: string };
+    /** `url` is what gotk-sync.yaml's GitRepository fetches, as `flux create source git --url` takes it. */
+    repository: { owner?: string; name: string; branch: string; url: string };
+    gitServer: GitServerKind;
+    /** With `repository.url`: the key the files are pushed with, when it is not the deploy key. */
+    pushKey?: pulumi.Input<string>;
     knownHosts?: pulumi.Input<string>;
     commitMessagePrefix: string;
     /** Names of the Flux objects, following `flux create source git <repo>-repo ... --secret-ref=<repo>-auth`. */
@@ -66,6 +75,59 @@ function nameProblems(name: unknown): string[] {
     return [];
 }
 
+/** The repository name a URL ends with: `ssh://host/team/fleet.git` → `fleet`. */
+export function repositoryNameFromUrl(url: string): string {
+    const path = url.replace(/^ssh:\/\/[^/]+/, "").replace(/^[^@/:]+@[^:]+:/, "");
+    return path.replace(/\/+$/, "").split("/").pop()!.replace(/\.git$/, "");
+}
+
+function objectNameProblems(name: string, from: string): string[] {
+    if (!DNS1123_LABEL.test(name) || `${name}-repo`.length > 63) {
+        return [
+            `${from} ${q(name)} cannot name the Flux objects "${name}-repo" and "${name}-auth": they must be lowercase ` +
+                `letters, digits and '-' (at most 58 characters before the suffix). Set repository.name to a name that fits.`,
+        ];
+    }
+    return [];
+}
+
+function keyTextProblems(field: string, key: unknown): string[] {
+    if (key === undefined || pulumi.Output.isInstance(key) || key instanceof Promise) {
+        return [];
+    }
+    return ownKeyProblems(key).map((m) => m.split("deployKey.privateKey").join(field));
+}
+
+/** `repository.url`: any git server over SSH; the name, known_hosts and a push key follow from it. */
+function sshRepositoryProblems(repo: Partial<RepositoryArgs>, knownHosts: unknown): string[] {
+    const problems: string[] = [];
+    const urlProblem = sshUrlProblem(repo.url);
+    if (urlProblem !== undefined) {
+        return [`repository.${urlProblem}.`];
+    }
+    if (repo.name !== undefined) {
+        problems.push(...(typeof repo.name === "string" && repo.name !== "" ? objectNameProblems(repo.name, "repository.name") : [`repository.name must be a non-empty string; got ${q(repo.name)}.`]));
+    } else {
+        problems.push(...objectNameProblems(repositoryNameFromUrl(repo.url!), "the name at the end of repository.url,"));
+    }
+    if (knownHosts === undefined) {
+        problems.push(
+            `knownHosts is required with repository.url: give the git server's host key lines (as in ~/.ssh/known_hosts, ` +
+                `e.g. "[git.example.com]:2222 ssh-ed25519 AAAA..."), checked against what the server's administrator publishes.`,
+        );
+    }
+    problems.push(...keyTextProblems("repository.pushKey", repo.pushKey));
+    return problems;
+}
+
+function githubRepositoryProblems(repo: Partial<RepositoryArgs>): string[] {
+    const problems = [...ownerProblems(repo.owner), ...nameProblems(repo.name)];
+    if (repo.pushKey !== undefined) {
+        problems.push(`repository.pushKey is only used with repository.url; on GitHub the files are committed through its API. Remove pushKey.`);
+    }
+    return problems;
+}
+
 function commitMessagePrefixProblems(prefix: unknown): string[] {
     if (typeof prefix !== "string" || prefix.trim() === "" || prefix.includes("\n")) {
         return [`commitMessagePrefix ${q(prefix)} must be a non-empty single line.`];
@@ -84,10 +146,11 @@ function knownHostsProblems(knownHosts: unknown): string[] {
 export function resolveRepository(repository: unknown, knownHosts: unknown, commitMessagePrefix: unknown): Resolved<RepositoryConfig> {
     const problems: string[] = [];
     const repo = (repository ?? {}) as Partial<RepositoryArgs>;
+    const gitServer: GitServerKind = repo.url !== undefined ? "ssh" : "github";
     if (repository === undefined || repository === null || typeof repository !== "object") {
         problems.push(`repository is required: { owner: "<GitHub user or organisation>", name: "<repository>", branch?: "main" }.`);
     } else {
-        problems.push(...ownerProblems(repo.owner), ...nameProblems(repo.name));
+        problems.push(...(gitServer === "ssh" ? sshRepositoryProblems(repo, knownHosts) : githubRepositoryProblems(repo)));
         if (repo.branch !== undefined) {
             problems.push(...checkBranchName("repository.branch", repo.branch));
         }
@@ -95,10 +158,14 @@ export function resolveRepository(repository: unknown, knownHosts: unknown, comm
     problems.push(...knownHostsProblems(knownHosts));
     const prefix = commitMessagePrefix ?? "welkin-flux";
     problems.push(...commitMessagePrefixProblems(prefix));
-    const name = repo.name as string;
+    const name = (repo.name ?? (gitServer === "ssh" && typeof repo.url === "string" ? repositoryNameFromUrl(repo.url) : undefined)) as string;
+    // gotk-sync.yaml carries the URL exactly as `flux create source git --url=...` would.
+    const url = gitServer === "ssh" ? (repo.url as string) : `ssh://git@github.com/${repo.owner}/${name}.git`;
     return {
         value: {
-            repository: { owner: repo.owner as string, name, branch: repo.branch ?? DEFAULT_BRANCH },
+            repository: { owner: repo.owner, name, branch: repo.branch ?? DEFAULT_BRANCH, url },
+            gitServer,
+            pushKey: repo.pushKey,
             knownHosts: knownHosts as pulumi.Input<string> | undefined,
             commitMessagePrefix: prefix as string,
             names: { gitRepository: `${name}-repo`, kustomization: `${name}-repo`, gitSecret: `${name}-auth` },

@@ -29,8 +29,9 @@ export const preflightProvider: pulumi.dynamic.ResourceProvider = {
         return { inputs: { ...news, notes: result.notes }, failures: [] };
     },
     async diff(_id: string, olds: PreflightProps & { notes?: string[] }, news: PreflightProps & { notes?: string[] }) {
-        // Nothing in the cluster to change: only a new plan, or new notes to show, are worth recording.
-        return { changes: JSON.stringify(olds.plan) !== JSON.stringify(news.plan) || JSON.stringify(olds.notes ?? []) !== JSON.stringify(news.notes ?? []) };
+        // Nothing in the cluster to change: only a new plan is worth recording. (The notes of the
+        // last recorded run are what the component shows; a new note appears with the next change.)
+        return { changes: JSON.stringify(olds.plan) !== JSON.stringify(news.plan) };
     },
     async create(inputs: PreflightProps) {
         return { id: `preflight-${inputs.plan.parentNamespace}`, outs: inputs };

@@ -2,7 +2,7 @@
 // a test or a reviewer can see exactly what will be committed without touching the cluster.
 import { WelkinFluxConfig } from "../config";
 import { gotkComponentsObjects, gotkComponentsSha256, gotkComponentsYaml, KubeObject, parseManifest } from "../fluxDistribution";
-import { GotkSyncOptions, githubSshUrl, renderGotkSync } from "./gotkSync";
+import { GotkSyncOptions, renderGotkSync } from "./gotkSync";
 import { installObjects } from "./installObjects";
 import { fluxCustomizations, renderKustomizationYaml } from "./kustomizationYaml";
 
@@ -42,7 +42,7 @@ export function gotkSyncOptions(config: WelkinFluxConfig): GotkSyncOptions {
     return {
         name: config.names.gitRepository,
         namespace: config.namespace,
-        url: githubSshUrl(config.repository.owner, config.repository.name),
+        url: config.repository.url,
         branch: config.repository.branch,
         secretName: config.names.gitSecret,
         interval: config.syncInterval,

@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { WelkinFluxConfig } from "../config";
+import { describeOwnPrivateKey, normalizeOpenSshPrivateKey } from "../keys/ownKey";
 import { ChildOptions, childOptions } from "./childOptions";
 
 /** The deploy key, whichever way it was made. */
@@ -44,6 +45,25 @@ export function generatedDeployKey(name: string, config: WelkinFluxConfig, base:
     };
 }
 
+/**
+ * The user's own key (`deployKey.privateKey`): nothing is created; the public key and fingerprint
+ * are derived from it (keys/ownKey.ts, with sshpk). A changed key is a rotation: the registration
+ * and the Secret follow it. A key that is an Output is checked when it resolves, still at preview.
+ */
+export function ownDeployKey(privateKey: pulumi.Input<string>): DeployKey {
+    const text = pulumi.secret(privateKey);
+    const described = text.apply((k) => describeOwnPrivateKey(k));
+    return {
+        privateKeyOpenssh: pulumi.secret(text.apply((k) => normalizeOpenSshPrivateKey(k))),
+        // Public halves are not secret: unsecret them so previews and outputs can show them.
+        publicKeyOpenssh: pulumi.unsecret(described.apply((d) => d.publicKeyOpenssh)),
+        fingerprintSha256: pulumi.unsecret(described.apply((d) => d.fingerprintSha256)),
+        resources: [],
+    };
+}
+
+/** Where the key comes from is one choice, made here: the user's own, or generated. */
 export function createDeployKey(name: string, config: WelkinFluxConfig, base: ChildOptions): DeployKey {
-    return generatedDeployKey(name, config, base);
+    const own = config.deployKey.privateKey;
+    return own !== undefined ? ownDeployKey(own) : generatedDeployKey(name, config, base);
 }

@@ -1,0 +1,180 @@
+// Committing our files onto the tip of a remote branch and pushing without force: when someone
+// pushed meanwhile, start again from their head, so their commits are never overwritten.
+// Node built-ins only: serialized into Pulumi state with the provider.
+import * as fs from "fs";
+import * as path from "path";
+import { explainGitFailure, git, GitSession } from "./gitSession";
+import { FileCommit, GitFile } from "./inputs";
+
+export interface Change {
+    /** Written in this order, one commit per file whose content differs. */
+    write: GitFile[];
+    /** Removed in one commit (the paths that exist). */
+    remove: string[];
+    fileMessage: (path: string) => string;
+    removeMessage: (paths: string[]) => string;
+}
+
+export interface ChangeResult {
+    commits: FileCommit[];
+    headSha: string;
+    pushed: boolean;
+    attempts: number;
+}
+
+/** A seam for tests: runs after our commits are made and before they are pushed. */
+export interface PushHooks {
+    beforePush?: (attempt: number) => void | Promise<void>;
+}
+
+export const MAX_PUSH_ATTEMPTS = 5;
+
+/**
+ * Makes the work tree the remote branch's head (a depth-1 fetch: we only need its tree), or an
+ * empty unborn branch when the remote has no such branch (an empty repository). Returns the
+ * remote head, "" when there is none.
+ */
+export async function checkoutRemoteBranch(s: GitSession, branch: string): Promise<string> {
+    const fetch = await git(s, ["fetch", "-q", "--depth", "1", "origin", `+refs/heads/${branch}:refs/remotes/origin/${branch}`], { allowFail: true });
+    if (fetch.code === 0) {
+        const sha = (await git(s, ["rev-parse", `refs/remotes/origin/${branch}`])).stdout.trim();
+        await git(s, ["checkout", "-q", "-f", "-B", branch, sha]);
+        await git(s, ["clean", "-q", "-f", "-d", "-x"]);
+        return sha;
+    }
+    // Only "no such branch" means an empty repository; anything else (key, host key, path) is an error.
+    if (!/couldn't find remote ref/i.test(fetch.stderr)) {
+        throw new Error(explainGitFailure(s.url, `fetching branch "${branch}" of`, `${fetch.stderr}\n${fetch.stdout}`));
+    }
+    await startEmptyBranch(s, branch);
+    return "";
+}
+
+/** An unborn branch with an empty index and work tree, whatever an earlier attempt left. */
+async function startEmptyBranch(s: GitSession, branch: string): Promise<void> {
+    await git(s, ["symbolic-ref", "HEAD", `refs/heads/${branch}`]);
+    await git(s, ["update-ref", "-d", `refs/heads/${branch}`], { allowFail: true });
+    await git(s, ["read-tree", "--empty"]);
+    await git(s, ["clean", "-q", "-f", "-d", "-x"]);
+}
+
+export async function headSha(s: GitSession): Promise<string> {
+    const r = await git(s, ["rev-parse", "-q", "--verify", "HEAD"], { allowFail: true });
+    return r.code === 0 ? r.stdout.trim() : "";
+}
+
+/**
+ * Refuses to write through a symbolic link the repository holds (e.g. clusters -> /etc): the
+ * provider may run as root, and the repository's content is not ours to trust.
+ */
+function safeWritePath(work: string, relPath: string): string {
+    const parts = relPath.split("/");
+    for (let i = 1; i < parts.length; i++) {
+        const dir = parts.slice(0, i).join("/");
+        if (isLink(path.join(work, dir))) {
+            throw new Error(`refusing to write ${relPath}: ${dir} is a symbolic link in the repository`);
+        }
+    }
+    const target = path.join(work, relPath);
+    // A link or directory where our file goes is replaced by the file, not written through.
+    if (isLink(target) || (fs.existsSync(target) && !fs.lstatSync(target).isFile())) {
+        fs.rmSync(target, { recursive: true, force: true });
+    }
+    return target;
+}
+
+function isLink(p: string): boolean {
+    try {
+        return fs.lstatSync(p).isSymbolicLink();
+    } catch {
+        return false;
+    }
+}
+
+/** One commit per file whose content differs; an identical file makes no commit. */
+async function writeFiles(s: GitSession, change: Change): Promise<FileCommit[]> {
+    const commits: FileCommit[] = [];
+    for (const f of change.write) {
+        const target = safeWritePath(s.work, f.path);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.writeFileSync(target, f.content, "utf8");
+        await git(s, ["add", "--", f.path]);
+        const same = await git(s, ["diff", "--cached", "--quiet", "--", f.path], { allowFail: true });
+        if (same.code !== 0) {
+            await git(s, ["commit", "-q", "--no-verify", "-m", change.fileMessage(f.path)]);
+        }
+        commits.push({ path: f.path, commitSha: await headSha(s) });
+    }
+    return commits;
+}
+
+/** Our dropped files in one commit; paths already gone are not an error. */
+async function removeFiles(s: GitSession, change: Change): Promise<void> {
+    if (change.remove.length === 0) {
+        return;
+    }
+    const tracked = (await git(s, ["ls-files", "-z", "--", ...change.remove])).stdout.split("\0").filter((p) => p !== "");
+    const present = change.remove.filter((p) => tracked.includes(p));
+    if (present.length === 0) {
+        return;
+    }
+    await git(s, ["rm", "-q", "--", ...present]);
+    await git(s, ["commit", "-q", "--no-verify", "-m", change.removeMessage(present)]);
+}
+
+/** A push refused because the branch moved ("fetch first", "non-fast-forward"), as opposed to a refused key or a hook. */
+export function isStaleRejection(output: string): boolean {
+    return /(^|[\s\t])\[rejected\]/m.test(output) && /fetch first|non-fast-forward|stale info/i.test(output);
+}
+
+async function push(s: GitSession, branch: string): Promise<"pushed" | "stale"> {
+    const r = await git(s, ["push", "--porcelain", "origin", `HEAD:refs/heads/${branch}`], { allowFail: true });
+    if (r.code === 0) {
+        return "pushed";
+    }
+    const output = `${r.stderr}\n${r.stdout}`;
+    if (isStaleRejection(output)) {
+        return "stale";
+    }
+    throw new Error(explainGitFailure(s.url, `push to branch "${branch}" of`, output));
+}
+
+/**
+ * Applies the change on top of the remote head and pushes it, never forced. When the branch
+ * moved between our fetch and our push, fetch its new head and redo the commits on it, up to
+ * MAX_PUSH_ATTEMPTS times.
+ */
+export async function applyChange(s: GitSession, branch: string, change: Change, hooks: PushHooks = {}): Promise<ChangeResult> {
+    for (let attempt = 1; attempt <= MAX_PUSH_ATTEMPTS; attempt++) {
+        const remoteHead = await checkoutRemoteBranch(s, branch);
+        const commits = await writeFiles(s, change);
+        await removeFiles(s, change);
+        const head = await headSha(s);
+        if (head === remoteHead) {
+            return { commits, headSha: head, pushed: false, attempts: attempt };
+        }
+        if (hooks.beforePush !== undefined) {
+            await hooks.beforePush(attempt);
+        }
+        if ((await push(s, branch)) === "pushed") {
+            return { commits, headSha: head, pushed: true, attempts: attempt };
+        }
+    }
+    throw new Error(
+        `push to branch "${branch}" of ${s.url} failed ${MAX_PUSH_ATTEMPTS} times: each time someone else pushed to the branch first. ` +
+            "Our commits were redone on their head each time and never forced; run the update again when the branch is quieter.",
+    );
+}
+
+/** Our files as they are on the remote branch now (missing ones left out), for refresh. */
+export async function readFiles(s: GitSession, branch: string, paths: string[]): Promise<{ files: GitFile[]; headSha: string }> {
+    const head = await checkoutRemoteBranch(s, branch);
+    const files: GitFile[] = [];
+    for (const p of paths) {
+        const abs = path.join(s.work, p);
+        if (fs.existsSync(abs) && fs.lstatSync(abs).isFile()) {
+            files.push({ path: p, content: fs.readFileSync(abs, "utf8") });
+        }
+    }
+    return { files, headSha: head };
+}

@@ -1,0 +1,44 @@
+// The git target for any git server reached over SSH (`repository.url`: GitLab, Gitea,
+// Bitbucket, self-hosted), as `flux bootstrap git` offers: the files are pushed with the system
+// git by a dynamic provider (sshGitFiles.ts). Such servers have no API we can use to register the
+// deploy key, so there is no registerDeployKey: the user registers `deployKeyPublicKey`.
+import * as pulumi from "@pulumi/pulumi";
+import { WelkinFluxConfig } from "../config";
+import { FluxFile } from "../render/fluxManifests";
+import { ChildOptions, childOptions } from "../steps/childOptions";
+import { DeployKey } from "../steps/deployKey";
+import { GitTarget } from "./gitTarget";
+import { SshGitFiles } from "./sshGitFiles";
+
+export function sshTarget(name: string, config: WelkinFluxConfig, base: ChildOptions): GitTarget {
+    return {
+        commitFiles(files: FluxFile[], key: DeployKey) {
+            const committed = new SshGitFiles(
+                `${name}-sync-files`,
+                {
+                    url: config.repository.url,
+                    branch: config.repository.branch,
+                    files,
+                    // Validation made sure one of them may push.
+                    privateKey: config.pushKey ?? key.privateKeyOpenssh,
+                    knownHosts: config.knownHosts!,
+                    commitMessagePrefix: config.commitMessagePrefix,
+                    fluxVersion: config.fluxVersion,
+                },
+                childOptions(base, ...key.resources),
+            );
+            return { files: committed.commits.apply((commits) => commits.map((c) => ({ path: c.path, commitSha: c.commitSha }))), resources: [committed] };
+        },
+    };
+}
+
+/** What the preview tells the user to do on a server without a deploy-key API. */
+export function registrationNotice(config: WelkinFluxConfig, key: DeployKey, resource: pulumi.Resource): void {
+    key.publicKeyOpenssh.apply((publicKey) =>
+        pulumi.log.info(
+            `register this deploy key with ${config.deployKey.readOnly ? "read" : "write"} access on ${config.repository.url} ` +
+                `(Flux fetches with it; nothing can register it there for you): ${publicKey}`,
+            resource,
+        ),
+    );
+}
