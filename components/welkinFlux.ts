@@ -93,12 +93,13 @@ export class WelkinFlux extends pulumi.ComponentResource {
         const roles = createFluxRoles(name, config, base); // 4
         const delegations = createAdminDelegations(name, config, access, base); // 5
         const keyReady = [...key.resources, ...(registration ? [registration] : [])];
-        const gitSecret = createGitSecret(name, config, key, [anchor, ...keyReady], base); // 6
+        const gitSecret = createGitSecret(name, config, key, anchor, [anchor, ...keyReady], base); // 6
         const pullSecret = createImagePullSecret(name, config, anchor, base);
         const committed = target.commitFiles(filesInCommitOrder(manifests.files), key); // 7
         const installed = installFlux(
             name,
             manifests.installObjects,
+            anchor,
             [...crds, anchor, ...roles, gitSecret, ...(pullSecret ? [pullSecret] : []), ...delegations, ...keyReady, ...committed.resources],
             base,
         ); // 8

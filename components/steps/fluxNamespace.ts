@@ -1,6 +1,7 @@
 // Step 3: flux-system as an HNC subnamespace of the parent. Application developers cannot
 // create Namespaces on Welkin, but may create SubnamespaceAnchors in their namespaces.
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { WelkinFluxConfig } from "../config";
 import { ChildOptions, childOptions } from "./childOptions";
 
@@ -24,4 +25,17 @@ export function subnamespaceAnchorObject(parentNamespace: string, namespace: str
 
 export function createFluxNamespace(name: string, config: WelkinFluxConfig, base: ChildOptions): k8s.apiextensions.CustomResource {
     return new k8s.apiextensions.CustomResource(`${name}-anchor`, subnamespaceAnchorObject(config.parentNamespace, config.namespace), childOptions(base));
+}
+
+/**
+ * A value for the objects that live in flux-system, known only once the anchor exists. The
+ * kubernetes provider checks planned creates with a server-side dry run, except those with inputs
+ * not known yet at preview. On the preview that creates the anchor, flux-system does not exist yet
+ * and Welkin's RBAC answers Forbidden (after retries) for everything in it; a field whose value
+ * comes through the anchor's ID skips those dry runs exactly then, and the server checks them on
+ * every later preview. The value itself is unchanged. (Not the namespace: the provider replaces an
+ * unknown namespace with its default one.)
+ */
+export function afterAnchor<T>(anchor: pulumi.CustomResource, value: T): pulumi.Output<T> {
+    return anchor.id.apply(() => value);
 }

@@ -6,11 +6,13 @@ import { WelkinFluxConfig } from "../config";
 import { GITHUB_KNOWN_HOSTS } from "../render/githubKnownHosts";
 import { ChildOptions, childOptions } from "./childOptions";
 import { DeployKey } from "./deployKey";
+import { afterAnchor } from "./fluxNamespace";
 
 export function createGitSecret(
     name: string,
     config: WelkinFluxConfig,
     key: DeployKey,
+    anchor: pulumi.CustomResource,
     after: pulumi.Resource[],
     base: ChildOptions,
 ): k8s.core.v1.Secret {
@@ -18,7 +20,7 @@ export function createGitSecret(
         `${name}-git-auth`,
         {
             metadata: { name: config.names.gitSecret, namespace: config.namespace },
-            type: "Opaque",
+            type: afterAnchor(anchor, "Opaque"),
             stringData: {
                 // Flux reads these three keys (see `flux create secret git`).
                 identity: pulumi.secret(key.privateKeyOpenssh),
@@ -35,7 +37,7 @@ export function createGitSecret(
 export function createImagePullSecret(
     name: string,
     config: WelkinFluxConfig,
-    namespaceReady: pulumi.Resource,
+    anchor: pulumi.CustomResource,
     base: ChildOptions,
 ): k8s.core.v1.Secret | undefined {
     const ips = config.imagePullSecret;
@@ -46,9 +48,9 @@ export function createImagePullSecret(
         `${name}-image-pull`,
         {
             metadata: { name: ips.name, namespace: config.namespace },
-            type: "kubernetes.io/dockerconfigjson",
+            type: afterAnchor(anchor, "kubernetes.io/dockerconfigjson"),
             stringData: { ".dockerconfigjson": pulumi.secret(ips.dockerConfigJson) },
         },
-        { ...childOptions(base, namespaceReady), additionalSecretOutputs: ["data", "stringData"] },
+        { ...childOptions(base, anchor), additionalSecretOutputs: ["data", "stringData"] },
     );
 }

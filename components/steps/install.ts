@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { KubeObject } from "../fluxDistribution";
 import { kubeObjectResource, objectResourceName } from "../kubeObjectResource";
 import { ChildOptions, childOptions } from "./childOptions";
+import { afterAnchor } from "./fluxNamespace";
 
 export interface InstalledFlux {
     /** ServiceAccounts and NetworkPolicies: what the controllers' pods need to start. */
@@ -25,8 +26,24 @@ function syncObject(objects: KubeObject[], kind: string): KubeObject {
     return found[0];
 }
 
-export function installFlux(name: string, objects: KubeObject[], prerequisites: pulumi.Resource[], options: ChildOptions): InstalledFlux {
-    const create = (o: KubeObject, dependsOn: pulumi.Resource[]) => kubeObjectResource(objectResourceName(name, o), o, childOptions(options, ...dependsOn));
+const INSTANCE_LABEL = "app.kubernetes.io/instance";
+
+/**
+ * Flux's objects carry the label app.kubernetes.io/instance: flux-system; its value comes through
+ * the anchor (afterAnchor), the same value, so that the fresh preview does not dry-run them in a
+ * namespace that does not exist yet.
+ */
+function afterNamespace(o: KubeObject, anchor: pulumi.CustomResource): KubeObject {
+    const labels = o.metadata.labels as Record<string, string> | undefined;
+    if (labels?.[INSTANCE_LABEL] === undefined) {
+        return o;
+    }
+    return { ...o, metadata: { ...o.metadata, labels: { ...labels, [INSTANCE_LABEL]: afterAnchor(anchor, labels[INSTANCE_LABEL]) } } };
+}
+
+/** `objects` are what `kubectl apply -k` would apply, all in flux-system, made by `anchor`. */
+export function installFlux(name: string, objects: KubeObject[], anchor: pulumi.CustomResource, prerequisites: pulumi.Resource[], options: ChildOptions): InstalledFlux {
+    const create = (o: KubeObject, dependsOn: pulumi.Resource[]) => kubeObjectResource(objectResourceName(name, o), afterNamespace(o, anchor), childOptions(options, ...dependsOn));
     const isSupporting = (o: KubeObject) => o.kind !== "Deployment" && o.kind !== "Service" && !SYNC_KINDS.has(o.kind);
     const supporting = objects.filter(isSupporting).map((o) => create(o, prerequisites));
     const controllers = objects.filter((o) => o.kind === "Deployment").map((o) => create(o, [...prerequisites, ...supporting]));

@@ -1,0 +1,361 @@
+// npm run demo [-- --destroy]
+//
+// The README's main command: the real program (index.ts) installs Flux on the sandbox as an
+// application developer, through the real Pulumi engine and kubernetes provider.
+//   1. builds the missing parts of the sandbox toolchain (build.sh sandbox, output shown);
+//   2. starts the sandbox and its git server, or reuses the ones an earlier demo started;
+//   3. makes the stack `sandbox` of the program (developer kubeconfig, sandbox git server);
+//   4. runs its preview and `up`, as a user runs `pulumi up`;
+//   5. prints what was made.
+// Run again, it reuses the running sandbox and the `up` changes nothing. `--destroy` runs
+// `pulumi destroy`, stops the sandbox and removes the stack file.
+import * as childProcess from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
+import { defaultStateDir, kubectl, startSandbox, stopSandbox } from "./lib/cluster";
+import { startSandboxGitServer } from "./lib/gitServer";
+import { engineEnv, PROGRAM_DIR, programStack, removeStackFile } from "./lib/programStack";
+import { BUILD_SCRIPT, missingSandboxBinaries, TOOLCHAIN_CACHE } from "./lib/toolchain";
+
+const STACK = "sandbox";
+const CLUSTER_NAME = "sandbox";
+const PULUMI_DIR = path.join(TOOLCHAIN_CACHE, "demo-pulumi");
+/** The sandbox's state (.sandbox/ by default, as `npm run sandbox:up`); WELKIN_SANDBOX_STATE_DIR moves it. */
+const STATE_DIR = process.env.WELKIN_SANDBOX_STATE_DIR ? path.resolve(process.env.WELKIN_SANDBOX_STATE_DIR) : defaultStateDir();
+
+/** What a second run (and --destroy) needs of the sandbox the first run started: <stateDir>/demo.json. */
+interface DemoState {
+    server: string;
+    gitUrl: string;
+    hostKeyLine: string;
+    deployKeyFile: string;
+    started: string;
+}
+
+class DemoError extends Error {}
+
+function section(title: string): void {
+    console.log(`\n=== ${title} ${"=".repeat(Math.max(3, 72 - title.length))}`);
+}
+
+function seconds(since: number): string {
+    return `${((Date.now() - since) / 1000).toFixed(0)} s`;
+}
+
+/** Relative to the working directory when inside it. */
+function shortPath(file: string): string {
+    const rel = path.relative(process.cwd(), file);
+    return rel.startsWith("..") || path.isAbsolute(rel) ? file : rel;
+}
+
+function kubeconfigs(stateDir: string): { admin: string; developer: string } {
+    return { admin: path.join(stateDir, "admin.kubeconfig"), developer: path.join(stateDir, "developer.kubeconfig") };
+}
+
+function demoStateFile(stateDir: string): string {
+    return path.join(stateDir, "demo.json");
+}
+
+function alive(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+/** The processes of a sandbox in stateDir whose pid files are there, alive or not. */
+function sandboxProcesses(stateDir: string): { name: string; alive: boolean }[] {
+    const pids = path.join(stateDir, "pids");
+    if (!fs.existsSync(pids)) {
+        return [];
+    }
+    return fs
+        .readdirSync(pids)
+        .filter((f) => f.endsWith(".pid"))
+        .map((f) => ({ name: f.replace(/\.pid$/, ""), alive: alive(Number(fs.readFileSync(path.join(pids, f), "utf8"))) }));
+}
+
+/**
+ * The sandbox an earlier demo started, when it still runs: every process of its pid files alive
+ * (the git server's too), its API server answering, and demo.json naming that API server.
+ * Otherwise why not, for the log.
+ */
+function reusableSandbox(stateDir: string): { state: DemoState } | { why: string } {
+    const processes = sandboxProcesses(stateDir);
+    if (processes.length === 0) {
+        return { why: "no sandbox is running" };
+    }
+    const dead = processes.filter((p) => !p.alive).map((p) => p.name);
+    if (dead.length > 0) {
+        return { why: `the sandbox in ${stateDir} is not fully running (stopped: ${dead.join(", ")})` };
+    }
+    if (!processes.some((p) => p.name === "git-sshd")) {
+        return { why: `the sandbox in ${stateDir} has no git server (started by sandbox:up, not by the demo)` };
+    }
+    const file = demoStateFile(stateDir);
+    if (!fs.existsSync(file)) {
+        return { why: `the sandbox in ${stateDir} was not started by the demo (no ${path.basename(file)})` };
+    }
+    const state = JSON.parse(fs.readFileSync(file, "utf8")) as DemoState;
+    const serverFile = path.join(stateDir, "server");
+    if (!fs.existsSync(serverFile) || fs.readFileSync(serverFile, "utf8").trim() !== state.server) {
+        return { why: `${file} names another API server than the running sandbox` };
+    }
+    if (!fs.existsSync(state.deployKeyFile)) {
+        return { why: `the deploy key ${state.deployKeyFile} is gone` };
+    }
+    try {
+        if (kubectl(kubeconfigs(stateDir).admin, ["get", "--raw", "/readyz"]).trim() !== "ok") {
+            return { why: `the API server ${state.server} is not ready` };
+        }
+    } catch {
+        return { why: `the API server ${state.server} does not answer` };
+    }
+    return { state };
+}
+
+/** Step 1: the toolchain parts the sandbox runs, built when missing with build.sh's output shown. */
+function ensureToolchain(): void {
+    section("Toolchain");
+    const missing = missingSandboxBinaries();
+    if (missing.length === 0) {
+        console.log(`complete (${TOOLCHAIN_CACHE})`);
+        return;
+    }
+    console.log(`missing: ${missing.join(", ")}`);
+    console.log(`building: bash ${path.relative(PROGRAM_DIR, BUILD_SCRIPT)} sandbox (about 20 minutes cold; cached in ${TOOLCHAIN_CACHE})\n`);
+    const start = Date.now();
+    const r = childProcess.spawnSync("bash", [BUILD_SCRIPT, "sandbox"], { stdio: "inherit", env: { ...process.env, WELKIN_TOOLCHAIN_CACHE: TOOLCHAIN_CACHE } });
+    if (r.status !== 0) {
+        throw new DemoError(`building the toolchain failed (${r.error?.message ?? `build.sh exit status ${r.status}`}); see its output above and sandbox/toolchain/BUILD-LOG.md`);
+    }
+    const still = missingSandboxBinaries();
+    if (still.length > 0) {
+        throw new DemoError(`build.sh finished but these are still missing: ${still.join(", ")}`);
+    }
+    console.log(`\nbuilt in ${seconds(start)}`);
+}
+
+/** A workspace on the demo's backend, for stack bookkeeping outside programStack. */
+async function demoWorkspace(): Promise<LocalWorkspace> {
+    const env = engineEnv(PULUMI_DIR);
+    process.env.PATH = env.PATH;
+    return LocalWorkspace.create({ workDir: PROGRAM_DIR, envVars: env });
+}
+
+/**
+ * Forgets the stack's state without touching any cluster: for when the cluster it describes is
+ * gone (a new sandbox is started, or the old one was stopped), where destroy cannot run.
+ */
+async function forgetStack(): Promise<boolean> {
+    const ws = await demoWorkspace();
+    if (!(await ws.listStacks()).some((s) => s.name === STACK)) {
+        return false;
+    }
+    await ws.removeStack(STACK, { force: true });
+    return true;
+}
+
+/** Step 2: the sandbox and its git server, reused when an earlier demo left them running. */
+async function ensureSandbox(stateDir: string): Promise<{ state: DemoState; reused: boolean }> {
+    section("Sandbox");
+    const reusable = reusableSandbox(stateDir);
+    if ("state" in reusable) {
+        console.log(`reusing the sandbox started ${reusable.state.started}`);
+        console.log(`  API server      ${reusable.state.server}`);
+        console.log(`  git repository  ${reusable.state.gitUrl}`);
+        return { state: reusable.state, reused: true };
+    }
+    console.log(`starting a new sandbox: ${reusable.why}`);
+    const stopped = await stopSandbox(stateDir);
+    if (stopped.length > 0) {
+        console.log(`stopped the old one: ${stopped.join(", ")}`);
+    }
+    // The stack's state describes the old cluster and git repository, both gone now.
+    if (await forgetStack()) {
+        console.log(`forgot the stack '${STACK}' of the old sandbox (its cluster is gone)`);
+    }
+    const start = Date.now();
+    const sandbox = await startSandbox(stateDir, (l) => console.log(`  ${l.replace(/^sandbox: /, "")}`));
+    const git = await startSandboxGitServer(stateDir);
+    const state: DemoState = { server: sandbox.server, gitUrl: git.url, hostKeyLine: git.hostKeyLine, deployKeyFile: git.deployKeyFile, started: new Date().toISOString() };
+    fs.writeFileSync(demoStateFile(stateDir), `${JSON.stringify(state, null, 2)}\n`);
+    console.log(`started in ${seconds(start)}`);
+    console.log(`  API server      ${state.server}`);
+    console.log(`  git repository  ${state.gitUrl}`);
+    return { state, reused: false };
+}
+
+async function demoStack(stateDir: string, state: DemoState): Promise<Stack> {
+    return programStack({
+        stackName: STACK,
+        pulumiDir: PULUMI_DIR,
+        kubeconfigFile: kubeconfigs(stateDir).developer,
+        git: { url: state.gitUrl, knownHosts: `${state.hostKeyLine}\n`, privateKeyFile: state.deployKeyFile },
+        clusterName: CLUSTER_NAME,
+    });
+}
+
+const onOutput = (s: string): void => {
+    process.stdout.write(s);
+};
+
+interface K8sObject {
+    metadata: { name: string };
+    spec?: Record<string, unknown>;
+    status?: { conditions?: { type: string; status: string; reason?: string }[]; readyReplicas?: number };
+    data?: Record<string, string>;
+}
+
+function getJson(kubeconfig: string, args: string[]): K8sObject[] {
+    const out = JSON.parse(kubectl(kubeconfig, [...args, "-o", "json"])) as K8sObject | { items: K8sObject[] };
+    return "items" in out ? out.items : [out];
+}
+
+function condition(o: K8sObject, type: string): string {
+    const c = o.status?.conditions?.find((x) => x.type === type);
+    return c === undefined ? "none" : `${c.status}${c.reason ? ` (${c.reason})` : ""}`;
+}
+
+function outputString(outputs: OutputMap, key: string): string {
+    const v = outputs[key]?.value;
+    return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+/** Step 5: what the up made, read back from the cluster and the git server. */
+function printSummary(stateDir: string, outputs: OutputMap, elapsed: string): void {
+    const { admin, developer } = kubeconfigs(stateDir);
+    const ns = outputString(outputs, "namespace");
+    const repoName = outputString(outputs, "gitRepositoryName");
+    const ksName = outputString(outputs, "kustomizationName");
+    const secretName = outputString(outputs, "gitSecretName");
+    section("What was made");
+    console.log(`Read back with the admin kubeconfig (the application developer may not list namespaces).`);
+
+    const [nsObj] = getJson(admin, ["get", "namespace", ns]);
+    const anchor = kubectl(admin, ["get", "subnamespaceanchor", ns, "-n", "production", "-o", "jsonpath={.status.status}"]).trim();
+    console.log(`\nNamespace\n  ${nsObj.metadata.name}  (HNC subnamespace of production, anchor ${anchor || "no status"})`);
+
+    console.log("\nFlux objects");
+    const [gitRepo] = getJson(admin, ["get", "gitrepositories.source.toolkit.fluxcd.io", repoName, "-n", ns]);
+    const gitSpec = gitRepo.spec as { url?: string; ref?: { branch?: string } };
+    console.log(`  GitRepository  ${gitRepo.metadata.name}  ${gitSpec.url} (branch ${gitSpec.ref?.branch})`);
+    const [ks] = getJson(admin, ["get", "kustomizations.kustomize.toolkit.fluxcd.io", ksName, "-n", ns]);
+    console.log(`  Kustomization  ${ks.metadata.name}  path ${(ks.spec as { path?: string }).path}`);
+    const [secret] = getJson(admin, ["get", "secret", secretName, "-n", ns]);
+    console.log(`  Secret         ${secret.metadata.name}  keys: ${Object.keys(secret.data ?? {}).sort().join(", ")}`);
+    for (const d of getJson(admin, ["get", "deployments", "-n", ns])) {
+        console.log(`  Deployment     ${d.metadata.name.padEnd(24)} Available=${condition(d, "Available")}, ready ${d.status?.readyReplicas ?? 0}`);
+    }
+    console.log("  Flux's controllers run on kwok's simulated node here: their objects are applied but nobody reconciles them; see the README.");
+
+    const gitDir = path.join(stateDir, "git-server", "repos", "fleet.git");
+    const log = childProcess.execFileSync("git", ["--git-dir", gitDir, "log", "--format=%h %s", "--", "clusters/"], { encoding: "utf8" }).trim();
+    console.log(`\nCommits in the sandbox repository (${gitDir})`);
+    for (const line of log.split("\n")) {
+        console.log(`  ${line}`);
+    }
+
+    console.log(`\nDeploy key\n  fingerprint  ${outputString(outputs, "deployKeyFingerprint")}`);
+
+    console.log(`\nTry it\n  kubectl --kubeconfig ${shortPath(developer)} -n ${ns} get deployments,gitrepositories,kustomizations`);
+    console.log(`  npm run demo -- --destroy     # pulumi destroy, then stop the sandbox`);
+    console.log(`\ndone in ${elapsed}`);
+}
+
+async function up(): Promise<void> {
+    const start = Date.now();
+    const stateDir = STATE_DIR;
+    ensureToolchain();
+    const { state, reused } = await ensureSandbox(stateDir);
+    console.log(`\nIf anything below fails, the sandbox keeps running: npm run demo -- --destroy stops it.`);
+
+    section(`Stack '${STACK}' of the program, as the application developer`);
+    const stack = await demoStack(stateDir, state);
+    console.log(`backend      ${PULUMI_DIR}/state`);
+    console.log(`kubeconfig   ${kubeconfigs(stateDir).developer} (application developer, no cluster-admin)`);
+    console.log(`git          ${state.gitUrl}`);
+    if (reused) {
+        console.log("the sandbox was reused: expect no changes");
+    }
+
+    // `pulumi up` previews, then applies. The Automation API's stack.up() always passes
+    // --skip-preview, so the preview (preflight, server-side dry runs as the developer) runs first
+    // on its own. The stack outputs (among them the committed manifests, ~100 lines) are summed up
+    // at the end instead of printed.
+    section("pulumi preview");
+    const previewStart = Date.now();
+    await stack.preview({ onOutput, color: "never", suppressOutputs: true });
+    console.log(`(${seconds(previewStart)})`);
+
+    section("pulumi up");
+    const upStart = Date.now();
+    const result = await stack.up({ onOutput, color: "never", suppressOutputs: true });
+    console.log(`(${seconds(upStart)})`);
+    printSummary(stateDir, result.outputs, seconds(start));
+}
+
+async function destroy(): Promise<void> {
+    const start = Date.now();
+    const stateDir = STATE_DIR;
+    section("pulumi destroy");
+    const reusable = reusableSandbox(stateDir);
+    if ("state" in reusable) {
+        const stack = await demoStack(stateDir, reusable.state);
+        await stack.destroy({ onOutput, color: "never" });
+        // Nothing is left in it: remove it from the backend too (`pulumi stack rm`).
+        await stack.workspace.removeStack(STACK);
+        console.log(`removed the stack '${STACK}' from ${PULUMI_DIR}/state`);
+    } else {
+        // Destroy needs the cluster the stack was made on; without it only the stack's state is left.
+        console.log(`skipped: ${reusable.why}`);
+        if (await forgetStack()) {
+            console.log(`forgot the stack '${STACK}' (its cluster is gone)`);
+        }
+    }
+
+    section("Sandbox");
+    const stopped = await stopSandbox(stateDir);
+    console.log(stopped.length > 0 ? `stopped: ${stopped.join(", ")}` : "nothing was running");
+    fs.rmSync(demoStateFile(stateDir), { force: true });
+    removeStackFile(STACK);
+    console.log(`removed Pulumi.${STACK}.yaml`);
+    console.log(`\ndone in ${seconds(start)}`);
+}
+
+/** A failed pulumi command's message holds its whole output, already shown: keep the gist. */
+function shortMessage(e: unknown): string {
+    if (!(e instanceof Error)) {
+        return String(e);
+    }
+    if (e instanceof DemoError) {
+        return e.message;
+    }
+    const m = e.message;
+    const stderr = m.match(/\nstderr: ([\s\S]*)$/);
+    if (m.startsWith("code: ") && stderr !== null) {
+        const lines = stderr[1].trim().split("\n").filter((l) => l.trim() !== "");
+        return `pulumi failed (its output is above):\n  ${lines.slice(-8).join("\n  ")}`;
+    }
+    return m;
+}
+
+async function main(args: string[]): Promise<void> {
+    const unknown = args.filter((a) => a !== "--destroy");
+    if (unknown.length > 0) {
+        throw new DemoError(`unknown argument ${unknown.join(" ")}; usage: npm run demo [-- --destroy]`);
+    }
+    if (args.includes("--destroy")) {
+        await destroy();
+    } else {
+        await up();
+    }
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+    console.error(`\ndemo: error: ${shortMessage(e)}`);
+    process.exit(1);
+});

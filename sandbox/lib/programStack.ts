@@ -1,0 +1,81 @@
+// A stack of the real program (index.ts in the repository root) on the sandbox, as an application
+// developer runs it: the developer's kubeconfig, the sandbox git server's URL and host key, a
+// deploy key registered with the server, and a local file backend. Shared by `npm run demo` and
+// the end-to-end tests, which drive the real Pulumi engine and kubernetes provider through the
+// Automation API.
+import * as childProcess from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { toolchainPath } from "./toolchain";
+
+export const PROGRAM_DIR = path.resolve(__dirname, "..", "..");
+export const PASSPHRASE = "welkin-sandbox";
+
+export interface ProgramStackOptions {
+    stackName: string;
+    /** Holds the file backend (state/) and PULUMI_HOME (home/). */
+    pulumiDir: string;
+    kubeconfigFile: string;
+    git: { url: string; knownHosts: string; privateKeyFile: string };
+    clusterName: string;
+    /** Further settings of Pulumi.yaml, e.g. { parentNamespace: "staging" }. */
+    settings?: Record<string, string | { secret: string }>;
+}
+
+/** The environment the engine runs in: the toolchain first on PATH, no network lookups. */
+export function engineEnv(pulumiDir: string): Record<string, string> {
+    fs.mkdirSync(path.join(pulumiDir, "state"), { recursive: true });
+    fs.mkdirSync(path.join(pulumiDir, "home"), { recursive: true });
+    return {
+        PATH: toolchainPath(),
+        PULUMI_HOME: path.join(pulumiDir, "home"),
+        PULUMI_BACKEND_URL: `file://${path.join(pulumiDir, "state")}`,
+        PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        // Plugins come from the toolchain on PATH; nothing may be downloaded.
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+}
+
+/** Creates (or selects) the stack and sets its settings; the stack file is git-ignored. */
+export async function programStack(o: ProgramStackOptions): Promise<Stack> {
+    const env = engineEnv(o.pulumiDir);
+    // The Automation API runs the `pulumi` it finds on this process's PATH.
+    process.env.PATH = env.PATH;
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: o.stackName, workDir: PROGRAM_DIR }, { envVars: env });
+    const config: ConfigMap = {
+        clusterName: { value: o.clusterName },
+        gitUrl: { value: o.git.url },
+        knownHosts: { value: o.git.knownHosts },
+        deployKeyPrivateKey: { value: fs.readFileSync(o.git.privateKeyFile, "utf8"), secret: true },
+        // The sandbox's key is registered writable: welkin-flux pushes with it.
+        deployKeyWritable: { value: "true" },
+        kubeconfig: { value: fs.readFileSync(o.kubeconfigFile, "utf8"), secret: true },
+    };
+    for (const [k, v] of Object.entries(o.settings ?? {})) {
+        config[k] = typeof v === "string" ? { value: v } : { value: v.secret, secret: true };
+    }
+    await stack.setAllConfig(config);
+    return stack;
+}
+
+/** The stack file setConfig wrote beside the program (holds encrypted sandbox credentials). */
+export function removeStackFile(stackName: string): void {
+    fs.rmSync(path.join(PROGRAM_DIR, `Pulumi.${stackName}.yaml`), { force: true });
+}
+
+/**
+ * `pulumi up --yes` of the stack with the CLI, as users run it: with its preview. (The Automation
+ * API's up() always passes --skip-preview, which would hide exactly the preview defects users meet.)
+ */
+export function upWithPreview(stackName: string, pulumiDir: string): Promise<{ stdout: string; stderr: string; code: number }> {
+    return new Promise((resolve) => {
+        childProcess.execFile(
+            "pulumi",
+            ["up", "--yes", "--non-interactive", "--color=never", "--stack", stackName],
+            { cwd: PROGRAM_DIR, env: { ...process.env, ...engineEnv(pulumiDir) }, maxBuffer: 64 << 20 },
+            (error, stdout, stderr) => resolve({ stdout, stderr, code: error ? ((error as { code?: number }).code ?? 1) : 0 }),
+        );
+    });
+}

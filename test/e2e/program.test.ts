@@ -1,0 +1,216 @@
+// Tier 3 with the real program: index.ts under the real Pulumi engine and the real kubernetes
+// provider (v4.25.0, built by the toolchain), as the application developer, against the sandbox
+// (kube-apiserver with Welkin's RBAC, HNC, kwok) and its SSH git server. The stack uses what runs
+// here without the tls and github plugins: the user's own deploy key and a git server by URL.
+import * as assert from "assert";
+import * as childProcess from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { Stack } from "@pulumi/pulumi/automation";
+import { resolveWelkinFluxConfig } from "../../components/config";
+import { KubeObject } from "../../components/fluxDistribution";
+import { renderFluxManifests } from "../../components/render/fluxManifests";
+import { kubectl, Sandbox, startSandbox, stopSandbox, tempStateDir } from "../../sandbox/lib/cluster";
+import { GitServer, gitServerPrerequisites, startGitServer } from "../../sandbox/lib/gitServer";
+import { programStack, removeStackFile, upWithPreview } from "../../sandbox/lib/programStack";
+import { missingSandboxBinaries } from "../../sandbox/lib/toolchain";
+import { PRE_EXISTING_ADMIN } from "../../sandbox/lib/welkinPlatform";
+
+const SA = (name: string) => ({ kind: "ServiceAccount", name, namespace: "flux-system" });
+const OTHER_CLIENT = { apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "bob@example.com" };
+const FOREIGN_FILE = "clusters/other/flux-system/gotk-sync.yaml";
+
+describe("the real program on the sandbox (real engine and kubernetes provider, as the application developer)", function () {
+    this.timeout(600_000);
+    let sandbox: Sandbox | undefined;
+    let git: GitServer | undefined;
+    let work: string;
+    let repoUrl: string;
+    let keyFile: string;
+    let dev: Stack;
+    const stacks: string[] = [];
+    const outputs: string[] = [];
+
+    const admin = (args: string[]) => kubectl(sandbox!.kubeconfigs.admin, args);
+    const subjects = (ns: string) => JSON.parse(admin(["get", "rolebinding", "extra-workload-admins", "-n", ns, "-o", "jsonpath={.subjects}"]) || "[]");
+    const bare = () => path.join(git!.dir, "repos", "fleet.git");
+    const repoGit = (args: string[], cwd?: string) => childProcess.execFileSync("git", args, { encoding: "utf8", cwd }).trim();
+    const ourConfig = () =>
+        resolveWelkinFluxConfig("sandbox", {
+            clusterName: "sandbox",
+            repository: { url: repoUrl },
+            knownHosts: git!.knownHosts,
+            deployKey: { privateKey: fs.readFileSync(keyFile, "utf8"), readOnly: false },
+        });
+
+    async function newStack(name: string, settings: Record<string, string> = {}): Promise<Stack> {
+        stacks.push(name);
+        return programStack({
+            stackName: name,
+            pulumiDir: path.join(work, "pulumi"),
+            kubeconfigFile: sandbox!.kubeconfigs.developer,
+            git: { url: repoUrl, knownHosts: git!.knownHosts, privateKeyFile: keyFile },
+            clusterName: "sandbox",
+            settings,
+        });
+    }
+
+    before(async function () {
+        const missing = [...missingSandboxBinaries(), ...gitServerPrerequisites()];
+        if (missing.length > 0) {
+            console.log(`    SKIPPED: the real program needs the sandbox toolchain and a git server (missing ${missing.join(", ")}); run sandbox/toolchain/build.sh sandbox`);
+            this.skip();
+        }
+        work = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-program-"));
+        sandbox = await startSandbox(tempStateDir(), () => undefined);
+        git = await startGitServer(sandbox.stateDir);
+        repoUrl = git.createRepository("fleet");
+        keyFile = path.join(work, "deploy_key");
+        childProcess.execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "e2e", "-f", keyFile]);
+        git.addKey(fs.readFileSync(`${keyFile}.pub`, "utf8"), { write: true });
+        // Another cluster's file, committed by someone else: welkin-flux must never touch it.
+        const clone = path.join(work, "foreign");
+        repoGit(["clone", "-q", bare(), clone]);
+        fs.mkdirSync(path.join(clone, path.dirname(FOREIGN_FILE)), { recursive: true });
+        fs.writeFileSync(path.join(clone, FOREIGN_FILE), "# another cluster's sync\n");
+        repoGit(["add", FOREIGN_FILE], clone);
+        repoGit(["-c", "user.name=other", "-c", "user.email=other@example.com", "commit", "-q", "-m", "another cluster"], clone);
+        repoGit(["push", "-q", "origin", "HEAD:main"], clone);
+        dev = await newStack("e2e-dev");
+    });
+
+    let failed = false;
+    afterEach(function () {
+        failed = failed || this.currentTest?.state === "failed";
+    });
+
+    after(async () => {
+        for (const s of stacks) {
+            removeStackFile(s);
+        }
+        if (sandbox !== undefined) {
+            if (failed) {
+                const kept = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-program-failure-"));
+                fs.cpSync(path.join(sandbox.stateDir, "logs"), kept, { recursive: true });
+                console.log(`    sandbox logs kept in ${kept}`);
+            }
+            await stopSandbox(sandbox.stateDir);
+            fs.rmSync(sandbox.stateDir, { recursive: true, force: true });
+        }
+        if (work !== undefined) {
+            fs.rmSync(work, { recursive: true, force: true });
+        }
+    });
+
+    it("previews a fresh environment, then ups it with its preview: no error, no Forbidden, a subject added meanwhile kept", async () => {
+        const preview = await dev.preview();
+        outputs.push(preview.stdout, preview.stderr);
+        assert.strictEqual(preview.changeSummary.create, 41, preview.stdout);
+        assert.doesNotMatch(preview.stdout + preview.stderr, /forbidden/i);
+
+        // Another client edits extra-workload-admins while up runs.
+        const other = new Promise<void>((resolve) =>
+            setTimeout(() => {
+                admin(["patch", "rolebinding", "extra-workload-admins", "-n", "production", "--type=json", "-p", JSON.stringify([{ op: "add", path: "/subjects/-", value: OTHER_CLIENT }])]);
+                resolve();
+            }, 3000),
+        );
+        const up = await upWithPreview("e2e-dev", path.join(work, "pulumi")); // as users run it: with its preview
+        await other;
+        outputs.push(up.stdout, up.stderr);
+        assert.strictEqual(up.code, 0, up.stdout + up.stderr);
+        assert.match(up.stdout, /Previewing update \(e2e-dev\)[\s\S]*Updating \(e2e-dev\)[\s\S]*\+ 41 created/);
+        assert.doesNotMatch(up.stdout + up.stderr, /forbidden/i);
+        const ours = subjects("production");
+        for (const s of [PRE_EXISTING_ADMIN, OTHER_CLIENT, SA("kustomize-controller"), SA("helm-controller")]) {
+            assert.ok(ours.some((x: typeof s) => JSON.stringify(x) === JSON.stringify(s)), `${JSON.stringify(s)} missing from ${JSON.stringify(ours)}`);
+        }
+    });
+
+    it("made every object of the procedure, with the content the render tests expect, and committed the three files in order", () => {
+        assert.strictEqual(admin(["get", "subnamespaceanchor", "flux-system", "-n", "production", "-o", "jsonpath={.status.status}"]), "Ok");
+        const crds = admin(["get", "crd", "-o", "name"]).split("\n").filter((c) => c.includes("toolkit.fluxcd.io"));
+        assert.strictEqual(crds.length, 13);
+        for (const name of ["flux-all-controllers-role", "flux-source-controller-role"]) {
+            admin(["get", "role", name, "-n", "production"]);
+            admin(["get", "role", name, "-n", "flux-system"]); // propagated by HNC
+        }
+        const secret = JSON.parse(admin(["get", "secret", "fleet-auth", "-n", "flux-system", "-o", "json"])) as { data: Record<string, string> };
+        assert.deepStrictEqual(Object.keys(secret.data).sort(), ["identity", "identity.pub", "known_hosts"]);
+        assert.strictEqual(Buffer.from(secret.data.known_hosts, "base64").toString(), git!.knownHosts);
+        const manifests = renderFluxManifests(ourConfig());
+        for (const o of manifests.installObjects) {
+            const live = JSON.parse(admin(["get", `${o.kind.toLowerCase()}.${o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] : ""}`.replace(/\.$/, ""), o.metadata.name, "-n", "flux-system", "-o", "json"])) as KubeObject;
+            if (o.kind === "GitRepository" || o.kind === "Kustomization") {
+                // What gotk-sync.yaml says, as applied (the API server adds defaults such as timeout).
+                const spec = live.spec as Record<string, unknown>;
+                for (const [k, v] of Object.entries(o.spec as Record<string, unknown>)) {
+                    assert.deepStrictEqual(spec[k], v, `${o.kind} ${o.metadata.name} spec.${k}`);
+                }
+            }
+        }
+        const gitRepository = yaml.load(admin(["get", "gitrepository", "fleet-repo", "-n", "flux-system", "-o", "yaml"])) as { spec: { url: string } };
+        assert.strictEqual(gitRepository.spec.url, repoUrl);
+        admin(["wait", "-n", "flux-system", "deployment", "--all", "--for=condition=Available", "--timeout=60s"]);
+
+        const log = repoGit(["--git-dir", bare(), "log", "--format=%s", "main"]).split("\n").reverse();
+        assert.deepStrictEqual(log, [
+            "another cluster",
+            "welkin-flux: clusters/sandbox/flux-system/gotk-components.yaml (Flux v2.1.2)",
+            "welkin-flux: clusters/sandbox/flux-system/gotk-sync.yaml (Flux v2.1.2)",
+            "welkin-flux: clusters/sandbox/flux-system/kustomization.yaml (Flux v2.1.2)",
+        ]);
+        const files = manifests.files;
+        for (const f of [files.components, files.sync, files.kustomization]) {
+            assert.strictEqual(repoGit(["--git-dir", bare(), "show", `main:${f.path}`]) + "\n", f.content, f.path);
+        }
+    });
+
+    it("changes nothing on a second up; refresh finds no drift; preview --expect-no-changes passes", async () => {
+        const again = await dev.up();
+        outputs.push(again.stdout, again.stderr);
+        assert.deepStrictEqual(Object.keys(again.summary.resourceChanges ?? {}), ["same"]);
+        const refresh = await dev.refresh();
+        assert.deepStrictEqual(Object.keys(refresh.summary.resourceChanges ?? {}), ["same"]);
+        const preview = await dev.preview({ expectNoChanges: true });
+        assert.deepStrictEqual(Object.keys(preview.changeSummary), ["same"]);
+    });
+
+    it("keeps the private keys out of the state file and the engine's output", () => {
+        const stateDir = path.join(work, "pulumi", "state", ".pulumi", "stacks", "welkin-flux");
+        const stored = fs.readFileSync(path.join(stateDir, "e2e-dev.json"), "utf8");
+        const keyLines = fs.readFileSync(keyFile, "utf8").split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"));
+        const kubeKey = fs.readFileSync(sandbox!.kubeconfigs.developer, "utf8").match(/client-key-data: (\S+)/)![1];
+        for (const [what, text] of [["the stored state", stored], ["the engine output", outputs.join("\n")]]) {
+            for (const line of keyLines) {
+                assert.ok(!text.includes(line), `${what} has the deploy key in plain text`);
+            }
+            assert.ok(!text.includes(kubeKey.slice(0, 64)), `${what} has the kubeconfig's client key in plain text`);
+        }
+    });
+
+    it("fails a stack with a bad input at preview with the validation message, and creates nothing", async () => {
+        const bad = await newStack("e2e-bad", { syncInterval: "soon" });
+        await assert.rejects(bad.preview(), /Invalid arguments for WelkinFlux "sandbox" \(nothing was created\):\s+- syncInterval "soon" is not a Flux interval/);
+        await assert.rejects(bad.up(), /syncInterval "soon" is not a Flux interval/);
+        const resources = (await bad.exportStack()).deployment.resources ?? [];
+        assert.ok(resources.every((r: { type: string }) => r.type.startsWith("pulumi:")), `created: ${resources.map((r: { type: string }) => r.type).join(", ")}`);
+    });
+
+    it("destroys within 2 minutes: nothing Terminating, no Flux CRD, only our files and subjects removed", async () => {
+        const started = Date.now();
+        const destroyed = await dev.destroy();
+        assert.strictEqual(destroyed.summary.result, "succeeded");
+        const seconds = (Date.now() - started) / 1000;
+        assert.ok(seconds < 120, `destroy took ${seconds} s`);
+        assert.strictEqual(admin(["get", "namespace", "flux-system", "--ignore-not-found", "-o", "name"]).trim(), "");
+        assert.strictEqual(admin(["get", "namespaces", "-o", "jsonpath={.items[?(@.status.phase=='Terminating')].metadata.name}"]).trim(), "");
+        assert.deepStrictEqual(admin(["get", "crd", "-o", "name"]).split("\n").filter((c) => c.includes("toolkit.fluxcd.io")), []);
+        assert.deepStrictEqual(subjects("production"), [PRE_EXISTING_ADMIN, OTHER_CLIENT]);
+        const tree = repoGit(["--git-dir", bare(), "ls-tree", "-r", "--name-only", "main"]).split("\n");
+        assert.deepStrictEqual(tree, [FOREIGN_FILE]);
+        console.log(`      (destroy took ${seconds.toFixed(1)} s)`);
+    });
+});
