@@ -1,6 +1,8 @@
 // The root program (index.ts) and its project files: what `pulumi up -s dev` runs.
 import * as assert from "assert";
+import * as childProcess from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
@@ -29,14 +31,18 @@ const TEST_KUBECONFIG = [
 ].join("\n");
 
 /** Runs index.ts under mocks with a stack file's settings (plus a test kubeconfig). */
-async function runStack(stack: string): Promise<{ program: Record<string, pulumi.Output<unknown>>; mocks: RecordingMocks }> {
+async function runStack(
+    stack: string,
+    extra: Record<string, string> = { "welkin-flux:kubeconfig": TEST_KUBECONFIG },
+    secrets = ["welkin-flux:kubeconfig"],
+): Promise<{ program: Record<string, pulumi.Output<unknown>>; mocks: RecordingMocks }> {
     const mocks = await useMocks();
     const config: Record<string, string> = {};
-    for (const [k, v] of Object.entries(stackConfig(stack))) {
+    for (const [k, v] of Object.entries(stack === "" ? {} : stackConfig(stack))) {
         config[k] = typeof v === "string" ? v : JSON.stringify(v);
     }
-    config["welkin-flux:kubeconfig"] = TEST_KUBECONFIG;
-    pulumi.runtime.setAllConfig(config, ["welkin-flux:kubeconfig"]);
+    Object.assign(config, extra);
+    pulumi.runtime.setAllConfig(config, secrets);
     try {
         delete require.cache[require.resolve("../index")];
         // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -156,6 +162,51 @@ describe("the program (index.ts) under mocks", () => {
         const ks = production.mocks.ofType("github:index/repositoryFile:RepositoryFile")[2].inputs.content as string;
         assert.match(ks, /--no-cross-namespace-refs=true/);
         assert.match(ks, /--no-remote-bases=true/);
+    });
+
+    it("runs every example stack with no kubeconfig at all: no setting, no KUBECONFIG, an empty HOME", async () => {
+        const saved = { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME };
+        const emptyHome = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-empty-home-"));
+        delete process.env.KUBECONFIG;
+        process.env.HOME = emptyHome;
+        try {
+            for (const stack of STACKS) {
+                const { mocks } = await runStack(stack, {});
+                assert.strictEqual(mocks.ofType("kubernetes:apps/v1:Deployment").length, 4, stack);
+                // No secret-wrapped undefined: the provider reads KUBECONFIG itself, and previews are dry-run by the server.
+                assert.strictEqual(mocks.find("pulumi:providers:kubernetes", "welkin").inputs.kubeconfig, undefined);
+            }
+        } finally {
+            process.env.HOME = saved.HOME;
+            if (saved.KUBECONFIG !== undefined) {
+                process.env.KUBECONFIG = saved.KUBECONFIG;
+            }
+            fs.rmSync(emptyHome, { recursive: true, force: true });
+        }
+    });
+
+    it("a stack on another git server with its own key creates neither the github nor the tls provider", async () => {
+        const key = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "welkin-key-")), "k");
+        childProcess.execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+        const { program, mocks } = await runStack(
+            "",
+            {
+                "welkin-flux:clusterName": "lab",
+                "welkin-flux:gitUrl": "ssh://git@git.example.com:2222/team/fleet.git",
+                "welkin-flux:knownHosts": "[git.example.com]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+                "welkin-flux:deployKeyPrivateKey": fs.readFileSync(key, "utf8"),
+                "welkin-flux:deployKeyWritable": "true",
+            },
+            ["welkin-flux:deployKeyPrivateKey"],
+        );
+        const fingerprint = childProcess.execFileSync("ssh-keygen", ["-lf", `${key}.pub`], { encoding: "utf8" }).split(" ")[1];
+        fs.rmSync(path.dirname(key), { recursive: true, force: true });
+        const providers = mocks.registrations.filter((r) => r.type.startsWith("pulumi:providers:")).map((r) => r.type);
+        assert.deepStrictEqual(providers, ["pulumi:providers:kubernetes"]);
+        assert.ok(!mocks.registrations.some((r) => r.type.startsWith("tls:") || r.type.startsWith("github:")));
+        assert.strictEqual(mocks.ofType("pulumi-nodejs:dynamic/welkin-flux:SshGitFiles").length, 1);
+        assert.strictEqual(await unwrap(program.gitRepositoryName), "fleet-repo");
+        assert.strictEqual(await unwrap(program.deployKeyFingerprint), fingerprint);
     });
 
     it("previews deterministically and without any network connection", async () => {

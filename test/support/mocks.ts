@@ -73,6 +73,9 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
             case "github:index/repositoryFile:RepositoryFile":
                 state.commitSha = `commit-of-${args.name}`;
                 break;
+            case "pulumi-nodejs:dynamic/welkin-flux:SshGitFiles":
+                state.commits = (args.inputs.files as { path: string }[]).map((f) => ({ path: f.path, commitSha: `commit-of-${f.path}` }));
+                break;
         }
         return { id: args.custom === false ? undefined : `${args.name}-id`, state };
     }
