@@ -45,14 +45,14 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
             deployKey: { privateKey: fs.readFileSync(keyFile, "utf8"), readOnly: false },
         });
 
-    async function newStack(name: string, settings: Record<string, string> = {}): Promise<Stack> {
+    async function newStack(name: string, settings: Record<string, string> = {}, cluster = { name: "sandbox", kubeconfigFile: "" }): Promise<Stack> {
         stacks.push(name);
         return programStack({
             stackName: name,
             pulumiDir: path.join(work, "pulumi"),
-            kubeconfigFile: sandbox!.kubeconfigs.developer,
+            kubeconfigFile: cluster.kubeconfigFile || sandbox!.kubeconfigs.developer,
             git: { url: repoUrl, knownHosts: git!.knownHosts, privateKeyFile: keyFile },
-            clusterName: "sandbox",
+            clusterName: cluster.name,
             settings,
         });
     }
@@ -197,6 +197,28 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
         await assert.rejects(bad.up(), /syncInterval "soon" is not a Flux interval/);
         const resources = (await bad.exportStack()).deployment.resources ?? [];
         assert.ok(resources.every((r: { type: string }) => r.type.startsWith("pulumi:")), `created: ${resources.map((r: { type: string }) => r.type).join(", ")}`);
+    });
+
+    it("shares the repository with a second environment (another cluster, parent staging); they coexist and destroy independently", async () => {
+        // One stack per Welkin environment: each environment is its own cluster.
+        const second = await startSandbox(tempStateDir(), () => undefined);
+        try {
+            const staging = await newStack("e2e-staging", { parentNamespace: "staging" }, { name: "staging", kubeconfigFile: second.kubeconfigs.developer });
+            const up = await staging.up();
+            assert.strictEqual(up.summary.result, "succeeded");
+            assert.strictEqual(kubectl(second.kubeconfigs.admin, ["get", "namespace", "flux-system", "-o", "jsonpath={.metadata.annotations.hnc\\.x-k8s\\.io/subnamespace-of}"]), "staging");
+            const tree = () => repoGit(["--git-dir", bare(), "ls-tree", "-r", "--name-only", "main"]).split("\n");
+            const ours = (cluster: string) => ["gotk-components.yaml", "gotk-sync.yaml", "kustomization.yaml"].map((f) => `clusters/${cluster}/flux-system/${f}`);
+            assert.deepStrictEqual(tree(), [FOREIGN_FILE, ...ours("sandbox"), ...ours("staging")]);
+            await staging.destroy();
+            assert.deepStrictEqual(tree(), [FOREIGN_FILE, ...ours("sandbox")]);
+            assert.strictEqual(admin(["get", "namespace", "flux-system", "-o", "name"]).trim(), "namespace/flux-system", "the first environment lost flux-system");
+            const again = await dev.preview({ expectNoChanges: true });
+            assert.deepStrictEqual(Object.keys(again.changeSummary), ["same"]);
+        } finally {
+            await stopSandbox(second.stateDir);
+            fs.rmSync(second.stateDir, { recursive: true, force: true });
+        }
     });
 
     it("destroys within 2 minutes: nothing Terminating, no Flux CRD, only our files and subjects removed", async () => {
