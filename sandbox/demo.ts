@@ -15,6 +15,7 @@ import * as path from "path";
 import { LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { defaultStateDir, kubectl, startSandbox, stopSandbox } from "./lib/cluster";
 import { startSandboxGitServer } from "./lib/gitServer";
+import { alive } from "./lib/processes";
 import { engineEnv, PROGRAM_DIR, programStack, removeStackFile } from "./lib/programStack";
 import { BUILD_SCRIPT, missingSandboxBinaries, TOOLCHAIN_CACHE } from "./lib/toolchain";
 
@@ -55,15 +56,6 @@ function kubeconfigs(stateDir: string): { admin: string; developer: string } {
 
 function demoStateFile(stateDir: string): string {
     return path.join(stateDir, "demo.json");
-}
-
-function alive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
 }
 
 /** The processes of a sandbox in stateDir whose pid files are there, alive or not. */

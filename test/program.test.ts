@@ -7,7 +7,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import * as net from "net";
-import { RecordingMocks, settle, unwrap, useMocks } from "./support/mocks";
+import { RecordingMocks, settle, unwrap, useMocks, withoutKubeconfig } from "./support/mocks";
 
 const ROOT = path.resolve(__dirname, "..");
 const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
@@ -165,24 +165,14 @@ describe("the program (index.ts) under mocks", () => {
     });
 
     it("runs every example stack with no kubeconfig at all: no setting, no KUBECONFIG, an empty HOME", async () => {
-        const saved = { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME };
-        const emptyHome = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-empty-home-"));
-        delete process.env.KUBECONFIG;
-        process.env.HOME = emptyHome;
-        try {
+        await withoutKubeconfig(async () => {
             for (const stack of STACKS) {
                 const { mocks } = await runStack(stack, {});
                 assert.strictEqual(mocks.ofType("kubernetes:apps/v1:Deployment").length, 4, stack);
                 // No secret-wrapped undefined: the provider reads KUBECONFIG itself, and previews are dry-run by the server.
                 assert.strictEqual(mocks.find("pulumi:providers:kubernetes", "welkin").inputs.kubeconfig, undefined);
             }
-        } finally {
-            process.env.HOME = saved.HOME;
-            if (saved.KUBECONFIG !== undefined) {
-                process.env.KUBECONFIG = saved.KUBECONFIG;
-            }
-            fs.rmSync(emptyHome, { recursive: true, force: true });
-        }
+        });
     });
 
     it("a stack on another git server with its own key creates neither the github nor the tls provider", async () => {

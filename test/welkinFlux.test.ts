@@ -1,8 +1,5 @@
 // Unit tier: the component's wiring under pulumi.runtime.setMocks (no engine, no providers).
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -12,7 +9,7 @@ import { WelkinFluxArgsError } from "../components/config";
 import { gotkComponentsYaml, WELKIN_ALLOWED_FLUX_CRDS } from "../components/fluxDistribution";
 import { GITHUB_KNOWN_HOSTS } from "../components/render/githubKnownHosts";
 import { WelkinFlux } from "../components/welkinFlux";
-import { FAKE_PRIVATE_KEY, FAKE_PUBLIC_KEY, isSecretOutput, isSecretValue, RecordingMocks, Registration, reveal, settle, unwrap, useMocks } from "./support/mocks";
+import { FAKE_PRIVATE_KEY, FAKE_PUBLIC_KEY, isSecretOutput, isSecretValue, RecordingMocks, Registration, reveal, settle, unwrap, useMocks, withoutKubeconfig } from "./support/mocks";
 
 const KUBECONFIG = `
 apiVersion: v1
@@ -113,23 +110,11 @@ describe("WelkinFlux (unit, mocks)", () => {
     });
 
     it("builds every step without a cluster: no kubeconfig argument, no KUBECONFIG, an empty HOME", async () => {
-        const saved = { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME };
-        const emptyHome = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-empty-home-"));
-        delete process.env.KUBECONFIG;
-        process.env.HOME = emptyHome;
-        try {
-            // What a user's own unit test does, and a PR preview job before it has credentials.
-            await build({ clusterName: "prod-se", repository: { owner: "acme", name: "fleet" } }, "prod");
-            assert.strictEqual(mocks.ofType(T.deployment).length, 4);
-            assert.strictEqual(mocks.ofType(T.delegation).length, 1);
-            assert.deepStrictEqual(reveal(mocks.ofType(T.preflight)[0].inputs.access), {});
-        } finally {
-            process.env.HOME = saved.HOME;
-            if (saved.KUBECONFIG !== undefined) {
-                process.env.KUBECONFIG = saved.KUBECONFIG;
-            }
-            fs.rmSync(emptyHome, { recursive: true, force: true });
-        }
+        // What a user's own unit test does, and a PR preview job before it has credentials.
+        await withoutKubeconfig(() => build({ clusterName: "prod-se", repository: { owner: "acme", name: "fleet" } }, "prod"));
+        assert.strictEqual(mocks.ofType(T.deployment).length, 4);
+        assert.strictEqual(mocks.ofType(T.delegation).length, 1);
+        assert.deepStrictEqual(reveal(mocks.ofType(T.preflight)[0].inputs.access), {});
     });
 
     it("step 0: the preflight comes first; every other child waits for it", async () => {

@@ -18,7 +18,8 @@ export function startProcess(stateDir: string, name: string, command: string, ar
     return child.pid!;
 }
 
-function alive(pid: number): boolean {
+/** Is the process with this pid still running? */
+export function alive(pid: number): boolean {
     try {
         process.kill(pid, 0);
         return true;

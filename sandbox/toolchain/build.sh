@@ -68,18 +68,15 @@ SANDBOX_PARTS=(pulumi kubernetes kube etcd hnc kwok)
 
 # part -> cache dir name (<name>-<version>) and the binaries that must be in its bin/
 part_dir() {
+	local prefix
 	case "$1" in
-	pulumi) echo "pulumi-$PULUMI_VERSION" ;;
-	kubernetes) echo "pulumi-resource-kubernetes-$K8S_PROVIDER_VERSION" ;;
-	kube) echo "kubernetes-$KUBE_VERSION" ;;
-	etcd) echo "etcd-$ETCD_VERSION" ;;
-	hnc) echo "hnc-$HNC_VERSION" ;;
-	kwok) echo "kwok-$KWOK_VERSION" ;;
-	source-controller) echo "source-controller-$FLUX_SOURCE_VERSION" ;;
-	kustomize-controller) echo "kustomize-controller-$FLUX_KUSTOMIZE_VERSION" ;;
-	apt) echo "" ;;
+	pulumi | etcd | hnc | kwok | source-controller | kustomize-controller) prefix=$1 ;;
+	kubernetes) prefix=pulumi-resource-kubernetes ;;
+	kube) prefix=kubernetes ;;
+	apt) echo "" && return 0 ;;
 	*) return 1 ;;
 	esac
+	echo "$prefix-$(part_version "$1")"
 }
 part_bins() {
 	case "$1" in

@@ -1,4 +1,7 @@
 // Mocks that record every registration and fail loudly on anything unexpected (STYLE.md §4).
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface Registration {
@@ -120,5 +123,25 @@ export async function settle(mocks: RecordingMocks): Promise<void> {
     while (before !== mocks.registrations.length) {
         before = mocks.registrations.length;
         await new Promise((r) => setTimeout(r, 50));
+    }
+}
+
+/**
+ * Runs `body` as on a machine with no cluster credentials at all: no KUBECONFIG and an empty
+ * HOME (so no ~/.kube/config), as in a user's unit test or a PR job before it has credentials.
+ */
+export async function withoutKubeconfig<T>(body: () => Promise<T>): Promise<T> {
+    const saved = { KUBECONFIG: process.env.KUBECONFIG, HOME: process.env.HOME };
+    const emptyHome = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-empty-home-"));
+    delete process.env.KUBECONFIG;
+    process.env.HOME = emptyHome;
+    try {
+        return await body();
+    } finally {
+        process.env.HOME = saved.HOME;
+        if (saved.KUBECONFIG !== undefined) {
+            process.env.KUBECONFIG = saved.KUBECONFIG;
+        }
+        fs.rmSync(emptyHome, { recursive: true, force: true });
     }
 }
