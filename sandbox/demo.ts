@@ -5,7 +5,7 @@
 //   1. builds the missing parts of the sandbox toolchain (build.sh sandbox, output shown);
 //   2. starts the sandbox and its git server, or reuses the ones an earlier demo started;
 //   3. makes the stack `sandbox` of the program (developer kubeconfig, sandbox git server);
-//   4. runs its preview and `up`, as a user runs `pulumi up`;
+//   4. runs `pulumi up` as a user does: its preview, then the update;
 //   5. prints what was made.
 // Run again, it reuses the running sandbox and the `up` changes nothing. `--destroy` runs
 // `pulumi destroy`, stops the sandbox and removes the stack file.
@@ -16,7 +16,7 @@ import { LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { defaultStateDir, kubectl, startSandbox, stopSandbox } from "./lib/cluster";
 import { startSandboxGitServer } from "./lib/gitServer";
 import { alive } from "./lib/processes";
-import { engineEnv, PROGRAM_DIR, programStack, removeStackFile } from "./lib/programStack";
+import { engineEnv, PROGRAM_DIR, programStack, removeStackFile, upWithPreview } from "./lib/programStack";
 import { BUILD_SCRIPT, missingSandboxBinaries, TOOLCHAIN_CACHE } from "./lib/toolchain";
 
 const STACK = "sandbox";
@@ -274,20 +274,17 @@ async function up(): Promise<void> {
         console.log("the sandbox was reused: expect no changes");
     }
 
-    // `pulumi up` previews, then applies. The Automation API's stack.up() always passes
-    // --skip-preview, so the preview (preflight, server-side dry runs as the developer) runs first
-    // on its own. The stack outputs (among them the committed manifests, ~100 lines) are summed up
-    // at the end instead of printed.
-    section("pulumi preview");
-    const previewStart = Date.now();
-    await stack.preview({ onOutput, color: "never", suppressOutputs: true });
-    console.log(`(${seconds(previewStart)})`);
-
-    section("pulumi up");
+    // `pulumi up` as users run it: the CLI previews (preflight, server-side dry runs as the
+    // developer), then applies. (The Automation API's stack.up() always skips the preview.) The
+    // stack outputs (among them the committed manifests, ~100 lines) are summed up at the end.
+    section("pulumi up (preview, then update)");
     const upStart = Date.now();
-    const result = await stack.up({ onOutput, color: "never", suppressOutputs: true });
+    const up = await upWithPreview(STACK, PULUMI_DIR, { onOutput, args: ["--suppress-outputs"] });
+    if (up.code !== 0) {
+        throw new Error(`pulumi up failed (exit ${up.code}); its output is above`);
+    }
     console.log(`(${seconds(upStart)})`);
-    printSummary(stateDir, result.outputs, seconds(start));
+    printSummary(stateDir, await stack.outputs(), seconds(start));
 }
 
 async function destroy(): Promise<void> {

@@ -69,13 +69,27 @@ export function removeStackFile(stackName: string): void {
  * `pulumi up --yes` of the stack with the CLI, as users run it: with its preview. (The Automation
  * API's up() always passes --skip-preview, which would hide exactly the preview defects users meet.)
  */
-export function upWithPreview(stackName: string, pulumiDir: string): Promise<{ stdout: string; stderr: string; code: number }> {
+export function upWithPreview(
+    stackName: string,
+    pulumiDir: string,
+    opts: { onOutput?: (text: string) => void; args?: string[] } = {},
+): Promise<{ stdout: string; stderr: string; code: number }> {
     return new Promise((resolve) => {
-        childProcess.execFile(
-            "pulumi",
-            ["up", "--yes", "--non-interactive", "--color=never", "--stack", stackName],
-            { cwd: PROGRAM_DIR, env: { ...process.env, ...engineEnv(pulumiDir) }, maxBuffer: 64 << 20 },
-            (error, stdout, stderr) => resolve({ stdout, stderr, code: error ? ((error as { code?: number }).code ?? 1) : 0 }),
-        );
+        const child = childProcess.spawn("pulumi", ["up", "--yes", "--non-interactive", "--color=never", "--stack", stackName, ...(opts.args ?? [])], {
+            cwd: PROGRAM_DIR,
+            env: { ...process.env, ...engineEnv(pulumiDir) },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => {
+            stdout += d.toString();
+            opts.onOutput?.(d.toString());
+        });
+        child.stderr.on("data", (d: Buffer) => {
+            stderr += d.toString();
+            opts.onOutput?.(d.toString());
+        });
+        child.on("close", (code) => resolve({ stdout, stderr, code: code ?? 1 }));
     });
 }
