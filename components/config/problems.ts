@@ -19,15 +19,3 @@ export function objectArg<T extends object>(field: string, value: unknown, probl
     }
     return value as Partial<T>;
 }
-
-/** An optional list argument: undefined stays [], anything but an array is a problem. */
-export function listArg<T>(field: string, value: unknown, problems: string[], what: string): T[] {
-    if (value === undefined || value === null) {
-        return [];
-    }
-    if (!Array.isArray(value)) {
-        problems.push(`${field} must be a list of ${what}; got ${JSON.stringify(value) ?? String(value)}.`);
-        return [];
-    }
-    return value as T[];
-}
