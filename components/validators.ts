@@ -35,6 +35,9 @@ export function checkBranchName(field: string, value: unknown): string[] {
     if (typeof value !== "string" || value === "") {
         return [`${field} must be a non-empty git branch name; got ${q(value)}. Leave it unset for "${DEFAULT_BRANCH}".`];
     }
+    if (value.length > 255) {
+        return [`${field} is ${value.length} characters long: git refs longer than 255 characters fail on most file systems; use a shorter branch name.`];
+    }
     const bad =
         value.startsWith("-") ||
         value.startsWith("/") ||

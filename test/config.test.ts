@@ -167,7 +167,7 @@ describe("resolveWelkinFluxConfig", () => {
         );
         assertOneProblem(
             { ...valid, deployKey: { rotation: " " } },
-            `deployKey.rotation must be a non-empty string (change it to rotate the key, e.g. "2026-11"); got " ".`,
+            `deployKey.rotation must be a non-empty string of at most 200 characters (change it to rotate the key, e.g. "2026-11"); got " ".`,
         );
         const rsa = resolveWelkinFluxConfig("f", { ...valid, deployKey: { algorithm: "RSA", rsaBits: 3072, rotation: "r2" } });
         assert.deepStrictEqual(rsa.deployKey, { privateKey: undefined, algorithm: "RSA", rsaBits: 3072, readOnly: true, title: "flux-dev", rotation: "r2" });

@@ -52,8 +52,8 @@ function titleAndRotationProblems(title: unknown, rotation: unknown): string[] {
     if (typeof title !== "string" || title.trim() === "" || title.length > 100) {
         problems.push(`deployKey.title ${q(title)} must be 1 to 100 characters.`);
     }
-    if (rotation !== undefined && (typeof rotation !== "string" || rotation.trim() === "")) {
-        problems.push(`deployKey.rotation must be a non-empty string (change it to rotate the key, e.g. "2026-11"); got ${q(rotation)}.`);
+    if (rotation !== undefined && (typeof rotation !== "string" || rotation.trim() === "" || rotation.length > 200)) {
+        problems.push(`deployKey.rotation must be a non-empty string of at most 200 characters (change it to rotate the key, e.g. "2026-11"); got ${typeof rotation === "string" && rotation.length > 200 ? `${rotation.length} characters` : q(rotation)}.`);
     }
     return problems;
 }

@@ -129,8 +129,8 @@ function githubRepositoryProblems(repo: Partial<RepositoryArgs>): string[] {
 }
 
 function commitMessagePrefixProblems(prefix: unknown): string[] {
-    if (typeof prefix !== "string" || prefix.trim() === "" || prefix.includes("\n")) {
-        return [`commitMessagePrefix ${q(prefix)} must be a non-empty single line.`];
+    if (typeof prefix !== "string" || prefix.trim() === "" || prefix.includes("\n") || prefix.length > 200) {
+        return [`commitMessagePrefix ${typeof prefix === "string" && prefix.length > 200 ? `(${prefix.length} characters)` : q(prefix)} must be a non-empty single line of at most 200 characters.`];
     }
     return [];
 }
