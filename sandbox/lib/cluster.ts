@@ -147,6 +147,9 @@ export async function startSandbox(stateDir: string, log: (line: string) => void
     log("sandbox: Welkin platform RBAC (production, staging, extra-workload-admins, crd-controller, user-crds)");
     applyObjects(admin, welkinPlatformObjects().filter((o) => o.kind !== "HNCConfiguration"));
     applyObjects(admin, [allowedReposConstraintCrd()]);
+    // Until its CRD is established, listing the constraints answers 429 and the preflight would
+    // note that it could not check the registry allowlist.
+    await waitFor("registry constraint CRD established", () => kubectl(admin, ["get", "crd", "k8sallowedrepos.constraints.gatekeeper.sh", "-o", "jsonpath={.status.conditions[?(@.type=='Established')].status}"]) === "True", 30_000);
     await waitFor("HNC ready (HNCConfiguration accepted)", () => {
         applyObjects(admin, welkinPlatformObjects().filter((o) => o.kind === "HNCConfiguration"));
         return true;
