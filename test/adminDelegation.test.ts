@@ -188,9 +188,14 @@ describe("admin delegation: dynamic provider against an API server", () => {
         assert.deepStrictEqual(api.subjects("production", "extra-workload-admins"), [alice, helmSa]);
     });
 
-    it("diff ignores new cluster access but replaces on a new namespace", async () => {
-        const sameButNewToken = await delegationProvider.diff!("id", props, { ...props, access: { kubeconfig: tokenKubeconfig("https://other", "x") } });
-        assert.strictEqual(sameButNewToken.changes, false);
+    it("stores new cluster access without touching the RoleBinding, and replaces on a new namespace", async () => {
+        const newAccess = { ...props, access: { kubeconfig: tokenKubeconfig("https://other", "x") } };
+        const sameButNewToken = await delegationProvider.diff!("id", props, newAccess);
+        assert.deepStrictEqual([sameButNewToken.changes, sameButNewToken.replaces], [true, []]);
+        const before = api.requests.length;
+        assert.deepStrictEqual((await delegationProvider.update!("id", props, newAccess)).outs, newAccess);
+        assert.strictEqual(api.requests.length, before, "an access-only update must not call the cluster");
+        assert.strictEqual((await delegationProvider.diff!("id", props, { ...props })).changes, false);
         const moved = await delegationProvider.diff!("id", props, { ...props, namespace: "staging" });
         assert.deepStrictEqual(moved.replaces, ["namespace"]);
     });

@@ -110,9 +110,12 @@ export const delegationProvider: pulumi.dynamic.ResourceProvider = {
             replaces.push("roleBindingName");
         }
         const subjectsChanged = !sameSubjects(olds.subjects ?? [], news.subjects ?? []);
-        // New access (a rotated token, another kubeconfig) is not a change to the cluster.
+        // New access (a rotated token, another kubeconfig) changes nothing in the cluster, but
+        // delete and refresh get only the stored props: an update that writes nothing stores it,
+        // so a later destroy does not use revoked credentials.
+        const accessChanged = JSON.stringify(olds.access ?? {}) !== JSON.stringify(news.access ?? {});
         return {
-            changes: replaces.length > 0 || subjectsChanged,
+            changes: replaces.length > 0 || subjectsChanged || accessChanged,
             replaces,
             deleteBeforeReplace: false,
         };
@@ -124,6 +127,9 @@ export const delegationProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async update(_id: string, olds: DelegationProps, news: DelegationProps) {
+        if (sameSubjects(olds.subjects ?? [], news.subjects ?? [])) {
+            return { outs: news }; // only the access changed: nothing to write
+        }
         // Add the new subjects before removing the old ones, so the controllers never lose admin.
         await add(news);
         const dropped = (olds.subjects ?? []).filter((s) => !hasSubject(news.subjects, s));
