@@ -12,7 +12,7 @@ import { RecordingMocks, settle, unwrap, useMocks, withoutKubeconfig } from "./s
 const ROOT = path.resolve(__dirname, "..");
 const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
     name: string;
-    runtime: string;
+    runtime: { name: string; options?: { tsconfig?: string } };
     main: string;
     config: Record<string, { type: string; description?: string; default?: unknown; items?: { type: string } }>;
 };
@@ -65,7 +65,10 @@ function keysReadByProgram(): string[] {
 describe("Pulumi project files", () => {
     it("name the project, the nodejs runtime and index.ts as the program", () => {
         assert.strictEqual(project.name, "welkin-flux");
-        assert.strictEqual(project.runtime, "nodejs");
+        assert.strictEqual(project.runtime.name, "nodejs");
+        // The engine runs the program without type-checking it (npm run typecheck does that).
+        const tsconfig = JSON.parse(fs.readFileSync(path.join(ROOT, project.runtime.options!.tsconfig!), "utf8"));
+        assert.strictEqual(tsconfig.compilerOptions.noCheck, true);
         assert.strictEqual(project.main, "index.ts");
     });
 
