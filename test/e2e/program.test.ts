@@ -169,9 +169,10 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
     });
 
     it("changes nothing on a second up; refresh finds no drift; preview --expect-no-changes passes", async () => {
-        const again = await dev.up();
+        const again = await upWithPreview("e2e-dev", path.join(work, "pulumi"));
         outputs.push(again.stdout, again.stderr);
-        assert.deepStrictEqual(Object.keys(again.summary.resourceChanges ?? {}), ["same"]);
+        assert.strictEqual(again.code, 0, again.stdout + again.stderr);
+        assert.match(again.stdout, /Resources:\s+41 unchanged\s+Updating[\s\S]*Resources:\s+41 unchanged\s+Duration/);
         const refresh = await dev.refresh();
         assert.deepStrictEqual(Object.keys(refresh.summary.resourceChanges ?? {}), ["same"]);
         const preview = await dev.preview({ expectNoChanges: true });
@@ -204,8 +205,10 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
         const second = await startSandbox(tempStateDir(), () => undefined);
         try {
             const staging = await newStack("e2e-staging", { parentNamespace: "staging" }, { name: "staging", kubeconfigFile: second.kubeconfigs.developer });
-            const up = await staging.up();
-            assert.strictEqual(up.summary.result, "succeeded");
+            // A fresh environment, so its preview (the server-side dry runs) is what matters: the CLI's up.
+            const up = await upWithPreview("e2e-staging", path.join(work, "pulumi"));
+            assert.strictEqual(up.code, 0, up.stdout + up.stderr);
+            assert.doesNotMatch(up.stdout + up.stderr, /forbidden/i);
             assert.strictEqual(kubectl(second.kubeconfigs.admin, ["get", "namespace", "flux-system", "-o", "jsonpath={.metadata.annotations.hnc\\.x-k8s\\.io/subnamespace-of}"]), "staging");
             const tree = () => repoGit(["--git-dir", bare(), "ls-tree", "-r", "--name-only", "main"]).split("\n");
             const ours = (cluster: string) => ["gotk-components.yaml", "gotk-sync.yaml", "kustomization.yaml"].map((f) => `clusters/${cluster}/flux-system/${f}`);
