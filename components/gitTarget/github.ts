@@ -7,6 +7,7 @@ import { FluxFile } from "../render/fluxManifests";
 import { ChildOptions, childOptions } from "../steps/childOptions";
 import { DeployKey } from "../steps/deployKey";
 import { CommittedFiles, GitTarget } from "./gitTarget";
+import { fileMessage } from "./inputs";
 
 function registerDeployKey(name: string, config: WelkinFluxConfig, base: ChildOptions, key: DeployKey): github.RepositoryDeployKey {
     return new github.RepositoryDeployKey(
@@ -29,7 +30,7 @@ function commitFiles(name: string, config: WelkinFluxConfig, base: ChildOptions,
                     branch: config.repository.branch,
                     file: f.path,
                     content: f.content,
-                    commitMessage: `${config.commitMessagePrefix}: ${f.path} (Flux ${config.fluxVersion})`,
+                    commitMessage: fileMessage(config, f.path),
                     // A re-install over files left by an earlier bootstrap takes them over instead of failing.
                     overwriteOnCreate: true,
                 },

@@ -27,7 +27,7 @@ export function sshTarget(name: string, config: WelkinFluxConfig, base: ChildOpt
                 },
                 childOptions(base, ...key.resources),
             );
-            return { files: committed.commits.apply((commits) => commits.map((c) => ({ path: c.path, commitSha: c.commitSha }))), resources: [committed] };
+            return { files: committed.commits, resources: [committed] };
         },
     };
 }
