@@ -49,17 +49,18 @@ K8S_PROVIDER_MODVERSION=v4.0.0-20260115033456-f47bc2d6f199
 # pulumi-github/provider/v6 (e46c2bbdc297 = v6.15.0) with 403, also their @v/list, and the
 # refusal is final (re-checked 2026-11-24, /work/shared/TOOLCHAIN-NOTES.md): nothing to build
 # them from. BUILD-LOG.md has the exact errors.
-# v1.32.2, not v1.32.13: kube-scheduler, kube-controller-manager, csi-translation-lib and
-# endpointslice are refused at v0.32.13.
-KUBE_VERSION=v1.32.2
-KUBE_BUILD_DATE=2025-02-12T21:19:46Z   # the tag's commit time, as the proxy reports it
+# v1.33.13: Flux v2.9.4 needs Kubernetes >= 1.33 (`flux check --pre`), and v1.33.13 is the newest
+# 1.33 patch the proxy serves with every staging module (v1.32.13 was refused for four of them).
+KUBE_VERSION=v1.33.13
+KUBE_BUILD_DATE=2026-06-11T16:59:07Z   # the tag's commit time, as the proxy reports it
 ETCD_VERSION=v3.5.16
 HNC_VERSION=v1.1.0
 KWOK_VERSION=v0.6.1
-# Flux v2.1.2's source-controller v1.1.2 / kustomize-controller v1.1.1 are refused (403):
-# 1.9 is the oldest minor the proxy lists for both controllers; v1.9.6 is its newest patch.
-FLUX_SOURCE_VERSION=v1.9.6
-FLUX_KUSTOMIZE_VERSION=v1.9.6
+# Flux v2.1.2's source-controller v1.1.2 / kustomize-controller v1.1.1 are refused (403); the
+# controllers of Flux v2.9.4 (the other bundled release) are served: both build from one wrapper
+# module, modules/flux-controllers (its go.mod says which replaces that needs and why).
+FLUX_SOURCE_VERSION=v1.9.4
+FLUX_KUSTOMIZE_VERSION=v1.9.4
 APT_PACKAGES=(git openssh-server openssh-client)
 
 ALL_PARTS=(pulumi kubernetes kube etcd hnc kwok source-controller kustomize-controller apt)
@@ -153,19 +154,6 @@ expect_port() {
 	log "  ok: $* started, listening on port $out"
 }
 
-# Resolves a module version through the proxy; prints the exact error when it is refused.
-probe_module() {
-	local out tmp rc=0
-	tmp=$(mktemp -d)
-	out=$(cd "$tmp" && go mod download -json "$1" 2>&1) || rc=$?
-	rm -rf "$tmp"
-	if [ $rc -ne 0 ]; then
-		log "  go mod download $1 failed:"
-		grep '"Error"' <<<"$out" | sed 's/^[[:space:]]*/    /'
-	fi
-	return $rc
-}
-
 # ---------------------------------------------------------------------------------------------
 # Build steps. Each gets the bin dir to fill ($1) and must leave only finished binaries there.
 
@@ -225,9 +213,11 @@ verify_kubernetes() {
 }
 
 build_kube() {
-	local bin=$1 ld="" kv
-	# What hack/lib/version.sh sets, so the server reports v1.32.x and not v0.0.0.
-	for kv in "gitVersion=$KUBE_VERSION" "gitMajor=1" "gitMinor=32" "gitTreeState=clean" \
+	local bin=$1 ld="" kv kminor
+	# What hack/lib/version.sh sets, so the server reports its version and not v0.0.0.
+	kminor=${KUBE_VERSION#v1.}
+	kminor=${kminor%%.*}
+	for kv in "gitVersion=$KUBE_VERSION" "gitMajor=1" "gitMinor=$kminor" "gitTreeState=clean" \
 		"buildDate=$KUBE_BUILD_DATE"; do
 		ld+=" -X k8s.io/component-base/version.$kv -X k8s.io/client-go/pkg/version.$kv"
 	done
@@ -263,26 +253,18 @@ build_kwok() {
 }
 verify_kwok() { expect_output "$KWOK_VERSION" "$1/kwok" --version; }
 
+# Both controllers come from modules/flux-controllers; the second links mostly from the first
+# one's build cache. Their module roots are the commands.
 build_source-controller() {
-	# Neither the Flux v2.1.2 version nor the fallback can be had: every version of
-	# github.com/fluxcd/pkg/artifact (imported by source-controller >= v1.7) is refused, so the
-	# wrapper's go.sum cannot be generated. Show the refusals instead of a go.sum error.
-	if [ ! -s "$MODULES/source-controller/go.sum" ]; then
-		probe_module github.com/fluxcd/source-controller@v1.1.2 || true
-		probe_module github.com/fluxcd/pkg/artifact@v0.18.3 || true
-		log "  modules/source-controller has no go.sum: run 'go mod tidy' there once the proxy serves"
-		log "  github.com/fluxcd/pkg/artifact (see BUILD-LOG.md)"
-		return 1
-	fi
 	log "  go build github.com/fluxcd/source-controller@$FLUX_SOURCE_VERSION"
-	CGO_ENABLED=0 gobuild source-controller -ldflags "-s -w" -o "$1/source-controller" \
+	CGO_ENABLED=0 gobuild flux-controllers -ldflags "-s -w" -o "$1/source-controller" \
 		github.com/fluxcd/source-controller
 }
 verify_source-controller() { expect_output "storage-adv-addr" "$1/source-controller" --help; }
 
 build_kustomize-controller() {
 	log "  go build github.com/fluxcd/kustomize-controller@$FLUX_KUSTOMIZE_VERSION"
-	CGO_ENABLED=0 gobuild kustomize-controller -ldflags "-s -w" -o "$1/kustomize-controller" \
+	CGO_ENABLED=0 gobuild flux-controllers -ldflags "-s -w" -o "$1/kustomize-controller" \
 		github.com/fluxcd/kustomize-controller
 }
 verify_kustomize-controller() { expect_output "no-cross-namespace-refs" "$1/kustomize-controller" --help; }
