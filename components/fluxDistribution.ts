@@ -35,6 +35,19 @@ interface BundledManifest {
     sha256: string;
 }
 
+/**
+ * An argument of a controller's Deployment that cannot work on Welkin as `flux install` writes
+ * it, replaced in place (kustomization.yaml tests the old value first, so a changed upstream
+ * manifest fails the build of the kustomization instead of silently keeping the old argument).
+ */
+export interface WelkinArgReplacement {
+    controllers: FluxController[];
+    from: string;
+    to: string;
+    /** Why, as the comment above the patch in kustomization.yaml. */
+    why: string;
+}
+
 interface FluxRelease {
     /** Oldest Kubernetes minor the release supports (`flux check --pre`). */
     kubernetesMin: string;
@@ -42,11 +55,20 @@ interface FluxRelease {
     controllers: Record<FluxController, string>;
     /** Which controllers accept each lockdown flag in this release. */
     lockdownFlags: Record<LockdownFlag, FluxController[]>;
+    /** Deployment arguments Welkin's namespace-scoped RBAC needs changed. */
+    welkinArgReplacements: WelkinArgReplacement[];
     /** `flux install --export` with the default components. */
     defaultComponents: BundledManifest;
     /** `flux install --export --components-extra=image-reflector-controller,image-automation-controller`. */
     withImageAutomation: BundledManifest;
 }
+
+/** Which controllers take each lockdown flag, the same in every bundled Flux 2 release; source-controller takes none. */
+const FLUX_2_LOCKDOWN_FLAGS: Record<LockdownFlag, FluxController[]> = {
+    noCrossNamespaceRefs: ["kustomize-controller", "helm-controller", "notification-controller", "image-reflector-controller", "image-automation-controller"],
+    noRemoteBases: ["kustomize-controller"],
+    defaultServiceAccount: ["kustomize-controller", "helm-controller"],
+};
 
 const RELEASES: Record<string, FluxRelease> = {
     "v2.1.2": {
@@ -59,12 +81,10 @@ const RELEASES: Record<string, FluxRelease> = {
             "image-reflector-controller": "v0.30.0",
             "image-automation-controller": "v0.36.1",
         },
-        // source-controller takes none of them.
-        lockdownFlags: {
-            noCrossNamespaceRefs: ["kustomize-controller", "helm-controller", "notification-controller", "image-reflector-controller", "image-automation-controller"],
-            noRemoteBases: ["kustomize-controller"],
-            defaultServiceAccount: ["kustomize-controller", "helm-controller"],
-        },
+        lockdownFlags: FLUX_2_LOCKDOWN_FLAGS,
+        // Its controllers watch only Flux's own kinds cluster-wide, which Welkin's crd-controller
+        // ClusterRole grants: the manifest works as written.
+        welkinArgReplacements: [],
         defaultComponents: {
             file: "gotk-components.yaml",
             sha256: "d1ad4357b81c135d49a2134174c1f2963a427c489f4e92ecd9684e707fb5a00f",
@@ -72,6 +92,41 @@ const RELEASES: Record<string, FluxRelease> = {
         withImageAutomation: {
             file: "gotk-components-with-image-automation.yaml",
             sha256: "5477c6a2a6f07b1dcf8a2ffefb33187b7ad29302558ac9ece16437a1d2e8a08c",
+        },
+    },
+    "v2.9.4": {
+        // cmd/flux/check.go of github.com/fluxcd/flux2/v2@v2.9.4: kubernetesConstraints ">=1.33.0-0".
+        kubernetesMin: "1.33",
+        controllers: {
+            "source-controller": "v1.9.4",
+            "kustomize-controller": "v1.9.4",
+            "helm-controller": "v1.6.3",
+            "notification-controller": "v1.9.3",
+            "image-reflector-controller": "v1.2.4",
+            "image-automation-controller": "v1.2.4",
+        },
+        // source- and notification-controller v1.9 also take --default-service-account, but there
+        // it names the identity for cloud workload identity, not one to impersonate.
+        lockdownFlags: FLUX_2_LOCKDOWN_FLAGS,
+        welkinArgReplacements: [
+            {
+                // kustomize-controller was run so on the sandbox; helm- and notification-controller
+                // watch the same way (their *_manager.go / receiver_controller.go WatchesMetadata).
+                controllers: ["kustomize-controller", "helm-controller", "notification-controller"],
+                from: "--watch-all-namespaces=true",
+                to: "--watch-all-namespaces=false",
+                why:
+                    "Watch flux-system only: watching all namespaces also watches Secrets (and ConfigMaps) cluster-wide, " +
+                    "which Welkin does not grant; the cache never syncs and the controller exits after 2 minutes",
+            },
+        ],
+        defaultComponents: {
+            file: "gotk-components.yaml",
+            sha256: "97da4654bc11de5637d7f506b0a73707e1e6a1f7a8e9fa8e307063c0b9befa1f",
+        },
+        withImageAutomation: {
+            file: "gotk-components-with-image-automation.yaml",
+            sha256: "bc5afbba9edc3f180363c5b1402e4a5c1dcaec04560561e8f8321509d43db0b3",
         },
     },
 };
@@ -136,6 +191,11 @@ export function kubernetesMinVersion(version: string): string {
 /** The controllers of `version` that accept a lockdown flag. */
 export function lockdownFlagControllers(version: string, flag: LockdownFlag): FluxController[] {
     return release(version).lockdownFlags[flag];
+}
+
+/** Deployment arguments of `version` that Welkin's namespace-scoped RBAC needs changed. */
+export function welkinArgReplacements(version: string): WelkinArgReplacement[] {
+    return release(version).welkinArgReplacements;
 }
 
 /** The controllers a component selection installs, in `flux install` order. */

@@ -121,7 +121,7 @@ describe("resolveWelkinFluxConfig", () => {
     it("lists the supported versions for an unsupported one", () => {
         assertOneProblem(
             { ...valid, fluxVersion: "v2.3.0" },
-            `fluxVersion "v2.3.0" is not bundled with welkin-flux; supported: v2.1.2. Set one of them, or leave fluxVersion unset for v2.1.2.`,
+            `fluxVersion "v2.3.0" is not bundled with welkin-flux; supported: v2.1.2, v2.9.4. Set one of them, or leave fluxVersion unset for v2.1.2.`,
         );
     });
 

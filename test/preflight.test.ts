@@ -77,6 +77,39 @@ describe("Welkin preflight", () => {
         ]);
     });
 
+    describe("Flux v2.9.4's ExternalArtifact CRD", () => {
+        const v294 = resolveWelkinFluxConfig("f", { clusterName: "dev", repository: { owner: "o", name: "r" }, fluxVersion: "v2.9.4" });
+        const plan294 = preflightPlan(v294, renderFluxManifests(v294).installObjects);
+        // A stock Welkin with Flux enabled: update/patch/delete only for v2.1.2's 13 names.
+        const stock = (q: AccessQuestion) => q.resource === "customresourcedefinitions" && q.verb === "update" && !plan294.welkinFluxCrdNames.includes(q.name ?? "");
+
+        it("passes where the administrator allowed it with extraCRDs", async () => {
+            assert.deepStrictEqual((await runPreflight(welkin({ version: "v1.33.5" }), plan294)).failures, []);
+        });
+
+        it("fails on a stock Welkin with the exact extraCRDs config to add", async () => {
+            const result = await runPreflight(welkin({ version: "v1.33.5", deny: stock }), plan294);
+            assert.deepStrictEqual(result.failures, [
+                [
+                    "you may not create or update the CRD externalartifacts.source.toolkit.fluxcd.io, which Flux v2.9.4 adds to the 13 Flux CRDs Welkin allows: " +
+                        "ask the platform administrator to allow it in the environment's config (it feeds both the RBAC and Gatekeeper's allowed CRDs):",
+                    "      gatekeeper:",
+                    "        allowUserCRDs:",
+                    "          extraCRDs:",
+                    "            - names:",
+                    "                - externalartifacts.source.toolkit.fluxcd.io",
+                    "              group: source.toolkit.fluxcd.io",
+                    "    or keep fluxVersion v2.1.2.",
+                ].join("\n"),
+            ]);
+        });
+
+        it("asks for Kubernetes 1.33, as `flux check --pre` of 2.9.4 does", async () => {
+            const result = await runPreflight(welkin({ version: "v1.32.2" }), plan294);
+            assert.match(result.failures[0], /^Kubernetes v1.32.2 is older than Flux v2.9.4 supports \(1.33 or newer\)/);
+        });
+    });
+
     it("treats a registry constraint in warn mode as a note, and an unreadable one as a note", async () => {
         const warn = await runPreflight(welkin({ repos: [{ name: "harbor", enforcementAction: "warn", repos: ["harbor.example.com/"] }] }), plan);
         assert.deepStrictEqual(warn.failures, []);

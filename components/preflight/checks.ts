@@ -38,6 +38,8 @@ export interface PreflightPlan {
     parentNamespaces: string[];
     fluxNamespace: string;
     crdNames: string[];
+    /** The CRD names Welkin allows application developers once Flux is enabled (Flux v2.1.2's 13). */
+    welkinFluxCrdNames: string[];
     /** Every container image the install applies. */
     images: string[];
     delegationRoleBinding: string;
@@ -112,12 +114,7 @@ export async function runPreflight(api: PreflightApi, plan: PreflightPlan): Prom
                 denied.push(name);
             }
         }
-        if (denied.length > 0) {
-            failures.push(
-                `you may not update the Flux CRDs ${denied.join(", ")}: ${ASK_ADMIN} to enable Flux in Welkin's self-managed cluster ` +
-                    `resources (it lists the 13 Flux CRD names).`,
-            );
-        }
+        failures.push(...crdAllowanceFailures(plan, denied));
     }
 
     for (const ns of plan.parentNamespaces) {
@@ -157,6 +154,46 @@ export async function runPreflight(api: PreflightApi, plan: PreflightPlan): Prom
         }
     }
     return { failures, notes };
+}
+
+/**
+ * Welkin lets application developers manage Flux v2.1.2's 13 CRD names once Flux is enabled; a
+ * newer Flux's further CRDs need the administrator's `extraCRDs`, which feeds both the RBAC
+ * resourceNames and Gatekeeper's allowed list, so the message carries the exact config to add.
+ */
+function crdAllowanceFailures(plan: PreflightPlan, denied: string[]): string[] {
+    const failures: string[] = [];
+    const welkins = denied.filter((n) => plan.welkinFluxCrdNames.includes(n));
+    const extra = denied.filter((n) => !plan.welkinFluxCrdNames.includes(n));
+    if (welkins.length > 0) {
+        failures.push(
+            `you may not update the Flux CRDs ${welkins.join(", ")}: ${ASK_ADMIN} to enable Flux in Welkin's self-managed cluster ` +
+                `resources (it lists the 13 Flux CRD names).`,
+        );
+    }
+    if (extra.length > 0) {
+        failures.push(
+            `you may not create or update the CRD${extra.length > 1 ? "s" : ""} ${extra.join(", ")}, which Flux ${plan.fluxVersion} adds to the 13 Flux CRDs ` +
+                `Welkin allows: ${ASK_ADMIN} to allow ${extra.length > 1 ? "them" : "it"} in the environment's config (it feeds both the RBAC and ` +
+                `Gatekeeper's allowed CRDs):\n${extraCrdsSnippet(extra)}\n    or keep fluxVersion v2.1.2.`,
+        );
+    }
+    return failures;
+}
+
+/** `gatekeeper.allowUserCRDs.extraCRDs` for the names, one entry per API group. */
+export function extraCrdsSnippet(names: string[]): string {
+    // A CRD's name is <plural>.<group>.
+    const groups = new Map<string, string[]>();
+    for (const name of names) {
+        const group = name.slice(name.indexOf(".") + 1);
+        groups.set(group, [...(groups.get(group) ?? []), name]);
+    }
+    const lines = ["gatekeeper:", "  allowUserCRDs:", "    extraCRDs:"];
+    for (const [group, members] of groups) {
+        lines.push("      - names:", ...members.map((n) => `          - ${n}`), `        group: ${group}`);
+    }
+    return lines.map((l) => `      ${l}`).join("\n");
 }
 
 export function formatPreflightFailures(where: string, result: PreflightResult): string {

@@ -24,6 +24,12 @@ export function installObjects(gotkComponents: KubeObject[], gotkSync: KubeObjec
             continue;
         }
         const spec = podTemplate(o)!.spec!;
+        for (const r of c.argReplacements) {
+            const first = spec.containers![0];
+            if ((r.controllers as string[]).includes(o.metadata.name) && first.args?.[r.index] === r.from) {
+                first.args[r.index] = r.to;
+            }
+        }
         for (const p of c.argPatches) {
             if ((p.controllers as string[]).includes(o.metadata.name)) {
                 const first = spec.containers![0];

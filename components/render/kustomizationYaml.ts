@@ -3,7 +3,17 @@
 // ClusterRoleBindings or CRDs, so they are cut from what Flux applies) plus the customizations
 // the user asked for. The same FluxCustomizations drive installObjects.ts, so what Pulumi applies
 // and what Flux later reconciles from git cannot drift apart.
-import { FluxController, fluxControllers, FluxExtraComponent, lockdownFlagControllers, UPSTREAM_IMAGE_REGISTRY } from "../fluxDistribution";
+import {
+    FluxController,
+    fluxControllers,
+    EXTRA_COMPONENTS,
+    FluxExtraComponent,
+    gotkComponentsObjects,
+    lockdownFlagControllers,
+    UPSTREAM_IMAGE_REGISTRY,
+    welkinArgReplacements,
+} from "../fluxDistribution";
+import { podTemplate } from "../podTemplate";
 
 /** One `--flag` appended to the args of the first container of some controllers. */
 export interface ControllerArgPatch {
@@ -12,7 +22,19 @@ export interface ControllerArgPatch {
     controllers: FluxController[];
 }
 
+/** One argument of the first container of some controllers, replaced where it stands. */
+export interface ControllerArgReplacement {
+    comment: string;
+    /** Its position in the args of every controller listed (a JSON pointer needs one). */
+    index: number;
+    from: string;
+    to: string;
+    controllers: FluxController[];
+}
+
 export interface FluxCustomizations {
+    /** What Welkin needs changed in this Flux version's Deployments. */
+    argReplacements: ControllerArgReplacement[];
     argPatches: ControllerArgPatch[];
     /** Added as spec.template.spec.imagePullSecrets of every controller. */
     imagePullSecret?: string;
@@ -58,7 +80,30 @@ export function fluxCustomizations(o: CustomizationOptions): FluxCustomizations 
         o.registry === undefined || o.registry === UPSTREAM_IMAGE_REGISTRY
             ? []
             : installed.map((c) => ({ name: `${UPSTREAM_IMAGE_REGISTRY}/${c}`, newName: `${o.registry}/${c}` }));
-    return { argPatches, imagePullSecret: o.imagePullSecret, images };
+    return { argReplacements: argReplacements(o.fluxVersion, installed), argPatches, imagePullSecret: o.imagePullSecret, images };
+}
+
+/** The release's Welkin argument replacements, placed by where each argument is in the bundled Deployments. */
+function argReplacements(fluxVersion: string, installed: FluxController[]): ControllerArgReplacement[] {
+    // The image-automation bundle has every controller's Deployment.
+    const deployments = gotkComponentsObjects(fluxVersion, EXTRA_COMPONENTS);
+    const result: ControllerArgReplacement[] = [];
+    for (const r of welkinArgReplacements(fluxVersion)) {
+        const byIndex = new Map<number, FluxController[]>();
+        for (const controller of r.controllers.filter((c) => installed.includes(c))) {
+            const deployment = deployments.find((d) => d.kind === "Deployment" && d.metadata.name === controller);
+            const index = podTemplate(deployment!)?.spec?.containers?.[0]?.args?.indexOf(r.from) ?? -1;
+            if (index < 0) {
+                // Release data and bundled manifest disagree: a packaging error, never the user's.
+                throw new Error(`Flux ${fluxVersion}'s ${controller} Deployment has no argument ${r.from} to replace.`);
+            }
+            byIndex.set(index, [...(byIndex.get(index) ?? []), controller]);
+        }
+        for (const [index, controllers] of byIndex) {
+            result.push({ comment: r.why, index, from: r.from, to: r.to, controllers });
+        }
+    }
+    return result;
 }
 
 /** The kinds Welkin's flux-system kustomization deletes, in the order of Welkin's guide. */
@@ -97,6 +142,23 @@ function argPatch(p: ControllerArgPatch): string {
     ].join("\n");
 }
 
+function argReplacementPatch(r: ControllerArgReplacement): string {
+    const pointer = `/spec/template/spec/containers/0/args/${r.index}`;
+    return [
+        `  # ${r.comment}`,
+        `  - patch: |`,
+        `      - op: test`,
+        `        path: ${pointer}`,
+        `        value: ${r.from}`,
+        `      - op: replace`,
+        `        path: ${pointer}`,
+        `        value: ${r.to}`,
+        `    target:`,
+        `      kind: Deployment`,
+        `      name: (${r.controllers.join("|")})`,
+    ].join("\n");
+}
+
 function pullSecretPatch(secret: string): string {
     return [
         `  # Pull the controller images with this Secret`,
@@ -113,6 +175,7 @@ function pullSecretPatch(secret: string): string {
 export function renderKustomizationYaml(c: FluxCustomizations): string {
     const patches = [
         ...WELKIN_REMOVED_KINDS.map(deletePatch),
+        ...c.argReplacements.map(argReplacementPatch),
         ...c.argPatches.map(argPatch),
         ...(c.imagePullSecret === undefined ? [] : [pullSecretPatch(c.imagePullSecret)]),
     ];

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KubeAccess } from "../kube/access";
 import { WelkinFluxConfig } from "../config";
-import { fluxCrds, KubeObject, kubernetesMinVersion } from "../fluxDistribution";
+import { fluxCrds, KubeObject, kubernetesMinVersion, WELKIN_ALLOWED_FLUX_CRDS } from "../fluxDistribution";
 import { checkWelkinPolicies, formatFindings, PolicyFinding } from "../policy/welkinPolicies";
 import { podTemplate } from "../podTemplate";
 import { PreflightPlan } from "../preflight/checks";
@@ -21,6 +21,7 @@ export function preflightPlan(config: WelkinFluxConfig, installObjects: KubeObje
         parentNamespaces: config.parentNamespaces,
         fluxNamespace: config.namespace,
         crdNames: fluxCrds(config.fluxVersion).map((c) => c.metadata.name),
+        welkinFluxCrdNames: [...WELKIN_ALLOWED_FLUX_CRDS],
         images,
         delegationRoleBinding: EXTRA_WORKLOAD_ADMINS,
     };

@@ -10,7 +10,16 @@ import * as yaml from "js-yaml";
 import { createCa, createClientCert, createServingCert, Identity, kubeconfigFor } from "./pki";
 import { freePort, startProcess, stopProcesses, waitFor } from "./processes";
 import { binary, missingSandboxBinaries, toolchainPart } from "./toolchain";
-import { ADMIN, allowedReposConstraintCrd, DEVELOPER, DEVELOPER_WITHOUT_CRDS, kwokNode, welkinPlatformObjects } from "./welkinPlatform";
+import {
+    ADMIN,
+    allowedReposConstraintCrd,
+    DEVELOPER,
+    DEVELOPER_WITHOUT_CRDS,
+    ExtraCrds,
+    kwokNode,
+    userCrdsResourceNameLimit,
+    welkinPlatformObjects,
+} from "./welkinPlatform";
 
 export interface Sandbox {
     stateDir: string;
@@ -158,6 +167,21 @@ export async function startSandbox(stateDir: string, log: (line: string) => void
     await waitFor("default ServiceAccount in production", () => kubectl(admin, ["get", "serviceaccount", "default", "-n", "production", "-o", "name"]).trim() !== "", 60_000, path.join(logs, "kube-controller-manager.log"));
     log(`sandbox: ready; developer kubeconfig ${kubeconfigs.developer}`);
     return { stateDir, server, kubeconfigs };
+}
+
+/** A sandbox that `startSandbox` started in stateDir earlier (another process, e.g. a second demo run). */
+export function openSandbox(stateDir: string): Sandbox {
+    const kubeconfig = (name: string) => path.join(stateDir, `${name}.kubeconfig`);
+    return {
+        stateDir,
+        server: fs.readFileSync(path.join(stateDir, "server"), "utf8").trim(),
+        kubeconfigs: { admin: kubeconfig(ADMIN.name), developer: kubeconfig(DEVELOPER.name), "developer-nocrd": kubeconfig(DEVELOPER_WITHOUT_CRDS.name) },
+    };
+}
+
+/** What the platform administrator does with `gatekeeper.allowUserCRDs.extraCRDs` (an empty list takes it back). */
+export function setExtraCrds(sandbox: Sandbox, extraCRDs: ExtraCrds[]): void {
+    applyObjects(sandbox.kubeconfigs.admin, [userCrdsResourceNameLimit(extraCRDs)]);
 }
 
 export async function stopSandbox(stateDir: string): Promise<string[]> {

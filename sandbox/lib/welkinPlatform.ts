@@ -83,12 +83,7 @@ export function welkinPlatformObjects(): Obj[] {
             metadata: { name: "user-crds" },
             rules: [{ apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], verbs: ["get", "list", "watch", "create"] }],
         },
-        {
-            apiVersion: rbac,
-            kind: "ClusterRole",
-            metadata: { name: "user-crds-resourcename-limit" },
-            rules: [{ apiGroups: ["apiextensions.k8s.io"], resources: ["customresourcedefinitions"], resourceNames: [...WELKIN_ALLOWED_FLUX_CRDS], verbs: ["update", "patch", "delete"] }],
-        },
+        userCrdsResourceNameLimit([]),
         // Only DEVELOPER: DEVELOPER_WITHOUT_CRDS stands for an environment without the feature.
         { apiVersion: rbac, kind: "ClusterRoleBinding", metadata: { name: "user-crds" }, roleRef: clusterRole("user-crds"), subjects: [group(DEVELOPER.groups[0])] },
         { apiVersion: rbac, kind: "ClusterRoleBinding", metadata: { name: "user-crds-resourcename-limit" }, roleRef: clusterRole("user-crds-resourcename-limit"), subjects: [group(DEVELOPER.groups[0])] },
@@ -117,6 +112,39 @@ export function welkinPlatformObjects(): Obj[] {
         { apiVersion: "hnc.x-k8s.io/v1alpha2", kind: "HNCConfiguration", metadata: { name: "config" }, spec: {} },
     );
     return objects;
+}
+
+/** An entry of the administrator's `gatekeeper.allowUserCRDs.extraCRDs`. */
+export interface ExtraCrds {
+    names: string[];
+    group: string;
+}
+
+/** What a Welkin administrator adds to allow Flux v2.9.4's ExternalArtifact CRD. */
+export const EXTERNAL_ARTIFACT_EXTRA_CRDS: ExtraCrds[] = [{ names: ["externalartifacts.source.toolkit.fluxcd.io"], group: "source.toolkit.fluxcd.io" }];
+
+/**
+ * helmfile.d/charts/user-rbac/templates/clusterroles/user-crds.yaml's user-crds-resourcename-limit
+ * with resourceNames as helmfile.d/values/user-rbac.yaml.gotmpl makes them: the 13 Flux names
+ * (user.fluxv2.enabled), then each extraCRDs entry's names. (The same extraCRDs also extend
+ * Gatekeeper's allowed list, values/userCRDs/userCRDs.yaml.gotmpl; the sandbox runs no Gatekeeper,
+ * and RBAC alone already refuses a CRD outside the list: server-side apply of a new object needs
+ * `patch`.) Applying this again is how the sandbox's administrator changes extraCRDs.
+ */
+export function userCrdsResourceNameLimit(extraCRDs: ExtraCrds[]): Obj {
+    return {
+        apiVersion: rbac,
+        kind: "ClusterRole",
+        metadata: { name: "user-crds-resourcename-limit" },
+        rules: [
+            {
+                apiGroups: ["apiextensions.k8s.io"],
+                resources: ["customresourcedefinitions"],
+                resourceNames: [...WELKIN_ALLOWED_FLUX_CRDS, ...extraCRDs.flatMap((e) => e.names)],
+                verbs: ["update", "patch", "delete"],
+            },
+        ],
+    };
 }
 
 /**
