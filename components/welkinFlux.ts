@@ -16,6 +16,7 @@ import { createFluxCrds } from "./steps/fluxCrds";
 import { createFluxNamespace } from "./steps/fluxNamespace";
 import { createFluxRoles } from "./steps/fluxRoles";
 import { createGitSecret, createImagePullSecret } from "./steps/gitSecret";
+import { createFluxTeardown } from "./steps/fluxTeardown";
 import { installFlux } from "./steps/install";
 import { policyFindings, preflightPlan, WelkinPreflight } from "./steps/preflight";
 
@@ -88,7 +89,7 @@ export class WelkinFlux extends pulumi.ComponentResource {
         if (registration === undefined) {
             registrationNotice(config, key, this);
         }
-        const crds = createFluxCrds(name, config, base); // 2
+        const crds = createFluxCrds(name, config, access, base); // 2
         const anchor = createFluxNamespace(name, config, base); // 3
         const roles = createFluxRoles(name, config, base); // 4
         const delegations = createAdminDelegations(name, config, access, base); // 5
@@ -96,13 +97,10 @@ export class WelkinFlux extends pulumi.ComponentResource {
         const gitSecret = createGitSecret(name, config, key, anchor, [anchor, ...keyReady], base); // 6
         const pullSecret = createImagePullSecret(name, config, anchor, base);
         const committed = target.commitFiles(filesInCommitOrder(manifests.files), key); // 7
-        const installed = installFlux(
-            name,
-            manifests.installObjects,
-            anchor,
-            [...crds, anchor, ...roles, gitSecret, ...(pullSecret ? [pullSecret] : []), ...delegations, ...keyReady, ...committed.resources],
-            base,
-        ); // 8
+        const prerequisites = [...crds, anchor, ...roles, gitSecret, ...(pullSecret ? [pullSecret] : []), ...delegations, ...keyReady, ...committed.resources];
+        const installed = installFlux(name, manifests.installObjects, anchor, prerequisites, base); // 8
+        const { gitRepository, kustomization } = installed.sync;
+        createFluxTeardown(name, config, access, [...prerequisites, ...installed.supporting, ...installed.controllers, ...installed.services, gitRepository, kustomization], base); // 9
 
         this.namespace = anchor.metadata.name;
         this.parentNamespaces = pulumi.output(config.parentNamespaces);

@@ -39,6 +39,8 @@ const T = {
     roleBinding: "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
     delegation: "pulumi-nodejs:dynamic/welkin-flux:AdminDelegation",
     preflight: "pulumi-nodejs:dynamic/welkin-flux:Preflight",
+    teardown: "pulumi-nodejs:dynamic/welkin-flux:FluxObjectsTeardown",
+    crdStorage: "pulumi-nodejs:dynamic/welkin-flux:FluxCrdStorage",
     secret: "kubernetes:core/v1:Secret",
     serviceAccount: "kubernetes:core/v1:ServiceAccount",
     service: "kubernetes:core/v1:Service",
@@ -105,6 +107,8 @@ describe("WelkinFlux (unit, mocks)", () => {
             [T.deployment]: 4,
             [T.gitRepository]: 1,
             [T.kustomization]: 1,
+            [T.teardown]: 1,
+            [T.crdStorage]: 1,
         });
         assert.deepStrictEqual(mocks.ofType(T.crd).map((r) => meta(r).name).sort(), [...WELKIN_ALLOWED_FLUX_CRDS].sort());
     });
@@ -285,6 +289,21 @@ describe("WelkinFlux (unit, mocks)", () => {
             const role = mocks.ofType(T.role).find((r) => meta(r).name === roleName && meta(r).namespace === meta(binding).namespace)!;
             assertBefore(role, binding);
         }
+    });
+
+    it("step 9: the teardown comes after everything the controllers need, so destroy runs it first; the GitRepository goes before the Kustomization", async () => {
+        await build();
+        const [teardown] = mocks.ofType(T.teardown);
+        assert.ok(teardown !== undefined);
+        const controllersNeed = [T.crd, T.anchor, T.role, T.roleBinding, T.delegation, T.serviceAccount, T.deployment, T.service, T.gitRepository, T.kustomization].flatMap((t) => mocks.ofType(t));
+        assertBefore(controllersNeed, teardown);
+        assertBefore(mocks.ofType(T.kustomization), mocks.ofType(T.gitRepository));
+        assert.deepStrictEqual(teardown.inputs.keep, [
+            { plural: "gitrepositories", namespace: "flux-system", name: "fleet-repo" },
+            { plural: "kustomizations", namespace: "flux-system", name: "fleet-repo" },
+        ]);
+        assert.strictEqual((teardown.inputs.kinds as unknown[]).length, 13);
+        assert.ok(isSecretValue(teardown.inputs.access), "the teardown's cluster access must be a secret");
     });
 
     it("applies the sync objects named after the repository", async () => {

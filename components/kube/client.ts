@@ -10,6 +10,8 @@ import { KubeConnection } from "./connection";
 export interface KubeResponse {
     status: number;
     body: unknown;
+    /** The Retry-After header of a 429 or 503, when given. */
+    retryAfterSeconds?: number;
 }
 
 interface ExecCredentialStatus {
@@ -56,8 +58,23 @@ export function execCredential(conn: KubeConnection): Promise<ExecCredentialStat
     });
 }
 
-/** One API request; the body is parsed JSON (or the raw text when it is not JSON). */
-export async function kubeRequest(conn: KubeConnection, method: string, apiPath: string, body?: unknown): Promise<KubeResponse> {
+/**
+ * One API request; the body is parsed JSON (or the raw text when it is not JSON). A 429 (e.g.
+ * "storage is (re)initializing" just after a CRD is created) is retried after its Retry-After,
+ * for up to 30 s.
+ */
+export async function kubeRequest(conn: KubeConnection, method: string, apiPath: string, body?: unknown, contentType = "application/json"): Promise<KubeResponse> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+        const res = await kubeRequestOnce(conn, method, apiPath, body, contentType);
+        if (res.status !== 429 || Date.now() > deadline) {
+            return res;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(Math.max(res.retryAfterSeconds ?? 1, 1), 5) * 1000));
+    }
+}
+
+async function kubeRequestOnce(conn: KubeConnection, method: string, apiPath: string, body: unknown, contentType: string): Promise<KubeResponse> {
     const url = new URL(conn.server + apiPath);
     const headers: Record<string, string> = { Accept: "application/json" };
     let cert = conn.clientCertData;
@@ -77,7 +94,7 @@ export async function kubeRequest(conn: KubeConnection, method: string, apiPath:
     }
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) {
-        headers["Content-Type"] = "application/json";
+        headers["Content-Type"] = contentType;
         headers["Content-Length"] = String(Buffer.byteLength(payload));
     }
     const options: https.RequestOptions = {
@@ -103,7 +120,8 @@ export async function kubeRequest(conn: KubeConnection, method: string, apiPath:
                 } catch {
                     // Not JSON (e.g. a proxy's error page): keep the text for the error message.
                 }
-                resolve({ status: res.statusCode ?? 0, body: parsed });
+                const retryAfter = Number(res.headers["retry-after"]);
+                resolve({ status: res.statusCode ?? 0, body: parsed, ...(Number.isFinite(retryAfter) ? { retryAfterSeconds: retryAfter } : {}) });
             });
         });
         req.on("timeout", () => req.destroy(new Error(`${method} ${url.href} timed out`)));

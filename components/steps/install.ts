@@ -52,6 +52,11 @@ export function installFlux(name: string, objects: KubeObject[], anchor: pulumi.
     const services = objects.filter((o) => o.kind === "Service").map((o) => create(o, [...prerequisites, ...controllers]));
     // The sync objects depend on the controllers so that `destroy` deletes them first, while the
     // controllers still run to clear their finalizers; otherwise flux-system hangs in Terminating.
-    const syncResource = (kind: string) => create(syncObject(objects, kind), [...prerequisites, ...controllers]) as k8s.apiextensions.CustomResource;
-    return { supporting, controllers, services, sync: { gitRepository: syncResource("GitRepository"), kustomization: syncResource("Kustomization") } };
+    // The GitRepository goes before the Kustomization: deleting the Kustomization prunes what it
+    // applied, the controllers' Deployments included, and source-controller must still be there
+    // to finalize the GitRepository.
+    const syncResource = (kind: string, after: pulumi.Resource[] = []) =>
+        create(syncObject(objects, kind), [...prerequisites, ...controllers, ...after]) as k8s.apiextensions.CustomResource;
+    const kustomization = syncResource("Kustomization");
+    return { supporting, controllers, services, sync: { gitRepository: syncResource("GitRepository", [kustomization]), kustomization } };
 }

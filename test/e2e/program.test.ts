@@ -17,6 +17,7 @@ import { GitServer, gitServerPrerequisites, startGitServer } from "../../sandbox
 import { programStack, removeStackFile, upWithPreview } from "../../sandbox/lib/programStack";
 import { missingSandboxBinaries } from "../../sandbox/lib/toolchain";
 import { PRE_EXISTING_ADMIN } from "../../sandbox/lib/welkinPlatform";
+import { stopSandboxAndClean } from "../support/e2eCleanup";
 
 const SA = (name: string) => ({ kind: "ServiceAccount", name, namespace: "flux-system" });
 const OTHER_CLIENT = { apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "bob@example.com" };
@@ -90,24 +91,13 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
         for (const s of stacks) {
             removeStackFile(s);
         }
-        if (sandbox !== undefined) {
-            if (failed) {
-                const kept = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-program-failure-"));
-                fs.cpSync(path.join(sandbox.stateDir, "logs"), kept, { recursive: true });
-                console.log(`    sandbox logs kept in ${kept}`);
-            }
-            await stopSandbox(sandbox.stateDir);
-            fs.rmSync(sandbox.stateDir, { recursive: true, force: true });
-        }
-        if (work !== undefined) {
-            fs.rmSync(work, { recursive: true, force: true });
-        }
+        await stopSandboxAndClean(sandbox, work, { failed, prefix: "welkin-program" });
     });
 
     it("previews a fresh environment, then ups it with its preview: no error, no Forbidden, a subject added meanwhile kept", async () => {
         const preview = await dev.preview();
         outputs.push(preview.stdout, preview.stderr);
-        assert.strictEqual(preview.changeSummary.create, 41, preview.stdout);
+        assert.strictEqual(preview.changeSummary.create, 43, preview.stdout);
         assert.doesNotMatch(preview.stdout + preview.stderr, /forbidden/i);
 
         // Another client edits extra-workload-admins while up runs.
@@ -121,7 +111,7 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
         await other;
         outputs.push(up.stdout, up.stderr);
         assert.strictEqual(up.code, 0, up.stdout + up.stderr);
-        assert.match(up.stdout, /Previewing update \(e2e-dev\)[\s\S]*Updating \(e2e-dev\)[\s\S]*\+ 41 created/);
+        assert.match(up.stdout, /Previewing update \(e2e-dev\)[\s\S]*Updating \(e2e-dev\)[\s\S]*\+ 43 created/);
         assert.doesNotMatch(up.stdout + up.stderr, /forbidden/i);
         const ours = subjects("production");
         for (const s of [PRE_EXISTING_ADMIN, OTHER_CLIENT, SA("kustomize-controller"), SA("helm-controller")]) {
@@ -172,7 +162,7 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
         const again = await upWithPreview("e2e-dev", path.join(work, "pulumi"));
         outputs.push(again.stdout, again.stderr);
         assert.strictEqual(again.code, 0, again.stdout + again.stderr);
-        assert.match(again.stdout, /Resources:\s+41 unchanged\s+Updating[\s\S]*Resources:\s+41 unchanged\s+Duration/);
+        assert.match(again.stdout, /Resources:\s+43 unchanged\s+Updating[\s\S]*Resources:\s+43 unchanged\s+Duration/);
         const refresh = await dev.refresh();
         assert.deepStrictEqual(Object.keys(refresh.summary.resourceChanges ?? {}), ["same"]);
         const preview = await dev.preview({ expectNoChanges: true });

@@ -1,0 +1,141 @@
+// The dynamic provider behind FluxObjectsTeardown. Flux puts a finalizer on each of its objects,
+// and only its running controllers remove it. Objects the component did not create (a tenant's
+// Kustomizations, a HelmRelease someone applied) would outlive the controllers on `destroy`:
+// flux-system would hang in Terminating and the CRDs could never be deleted. This resource is
+// deleted first on destroy, while the controllers still run. Like `flux uninstall`, it leaves
+// what Flux applied in place: each object is suspended, then deleted, so its controller removes
+// the finalizer without pruning (kustomize-controller) or uninstalling (helm-controller). Where no
+// controller does within the timeout (none left, or a stuck finalizer) it removes the finalizers
+// itself, so destroy always completes. The component's own GitRepository and Kustomization are
+// only suspended here: the engine deletes them next, and their controllers then remove the
+// finalizers at once. Unsuspended, deleting the Kustomization would prune what it applied — the
+// controllers' own Deployments among it — and kustomize-controller, stopped by that prune, could
+// leave its finalizer behind (seen on the sandbox: destroy hung until the finalizer was removed).
+// Node built-ins only (see kube/client.ts).
+import * as pulumi from "@pulumi/pulumi";
+import { KubeAccess, connect } from "../kube/access";
+import { KubeConnection } from "../kube/connection";
+import { kubeErrorMessage, kubeRequest } from "../kube/client";
+
+/** A namespaced Flux kind, as its CRD serves it. */
+export interface FluxKind {
+    group: string;
+    version: string;
+    plural: string;
+}
+
+/** An object the engine deletes itself right after this resource (the component's own sync objects). */
+export interface KeptObject {
+    plural: string;
+    namespace: string;
+    name: string;
+}
+
+export interface TeardownProps {
+    kinds: FluxKind[];
+    keep: KeptObject[];
+    /** How long the controllers get to finalize before the finalizers are removed. */
+    timeoutSeconds: number;
+    access: KubeAccess;
+}
+
+interface ObjectRef {
+    kind: FluxKind;
+    namespace: string;
+    name: string;
+    finalizers: string[];
+}
+
+const MERGE_PATCH = "application/merge-patch+json";
+const SUSPEND = { spec: { suspend: true } };
+
+function objectPath(r: ObjectRef): string {
+    return `/apis/${r.kind.group}/${r.kind.version}/namespaces/${encodeURIComponent(r.namespace)}/${r.kind.plural}/${encodeURIComponent(r.name)}`;
+}
+
+/** Every object of the kinds, in all namespaces, but the kept ones; a kind whose CRD is gone has none. */
+async function remaining(conn: KubeConnection, p: TeardownProps): Promise<ObjectRef[]> {
+    const found: ObjectRef[] = [];
+    for (const kind of p.kinds) {
+        const res = await kubeRequest(conn, "GET", `/apis/${kind.group}/${kind.version}/${kind.plural}`);
+        if (res.status === 404) {
+            continue;
+        }
+        if (res.status !== 200) {
+            throw new Error(`cannot list ${kind.plural}.${kind.group} to remove Flux's objects before its controllers: ${kubeErrorMessage(res)}`);
+        }
+        const items = (res.body as { items?: { metadata: { namespace: string; name: string; finalizers?: string[] } }[] }).items ?? [];
+        for (const { metadata: m } of items) {
+            if (!p.keep.some((k) => k.plural === kind.plural && k.namespace === m.namespace && k.name === m.name)) {
+                found.push({ kind, namespace: m.namespace, name: m.name, finalizers: m.finalizers ?? [] });
+            }
+        }
+    }
+    return found;
+}
+
+async function expectOk(what: string, res: { status: number; body: unknown }): Promise<void> {
+    if (res.status >= 300 && res.status !== 404) {
+        throw new Error(`${what}: ${kubeErrorMessage(res)}`);
+    }
+}
+
+/** Deletes, waits for the controllers, then clears what they left; returns what had to be cleared. */
+export async function tearDownFluxObjects(p: TeardownProps, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<string[]> {
+    const conn = connect(p.access);
+    for (const k of p.keep) {
+        const kind = p.kinds.find((x) => x.plural === k.plural);
+        if (kind !== undefined) {
+            const ref: ObjectRef = { kind, namespace: k.namespace, name: k.name, finalizers: [] };
+            await expectOk(`cannot suspend ${k.plural}/${k.name} in ${k.namespace}`, await kubeRequest(conn, "PATCH", objectPath(ref), SUSPEND, MERGE_PATCH));
+        }
+    }
+    for (const r of await remaining(conn, p)) {
+        // A kind without spec.suspend drops the field (structural schema): harmless.
+        const suspend = await kubeRequest(conn, "PATCH", objectPath(r), SUSPEND, MERGE_PATCH);
+        await expectOk(`cannot suspend ${r.kind.plural}/${r.name} in ${r.namespace}`, suspend);
+        await expectOk(`cannot delete ${r.kind.plural}/${r.name} in ${r.namespace}`, await kubeRequest(conn, "DELETE", objectPath(r)));
+    }
+    const deadline = Date.now() + p.timeoutSeconds * 1000;
+    let left = await remaining(conn, p);
+    while (left.length > 0 && Date.now() < deadline) {
+        await sleep(1000);
+        left = await remaining(conn, p);
+    }
+    for (const r of left.filter((o) => o.finalizers.length > 0)) {
+        // Same verbs as the delete (Welkin's flux-admin grants all on Flux's kinds).
+        const res = await kubeRequest(conn, "PATCH", objectPath(r), { metadata: { finalizers: null } }, MERGE_PATCH);
+        await expectOk(`cannot remove the finalizers of ${r.kind.plural}/${r.name} in ${r.namespace}`, res);
+    }
+    return left.map((r) => `${r.kind.plural}/${r.namespace}/${r.name}`);
+}
+
+export const teardownProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds: TeardownProps, news: TeardownProps) {
+        const failures: pulumi.dynamic.CheckFailure[] = [];
+        try {
+            connect(news.access);
+        } catch (e) {
+            failures.push({ property: "", reason: `Flux objects teardown: ${(e as Error).message}` });
+        }
+        return { inputs: news, failures };
+    },
+
+    async diff(_id: string, olds: TeardownProps, news: TeardownProps) {
+        // Nothing in the cluster changes; the update stores what a later destroy needs (new kinds,
+        // new credentials) so it never runs with stale ones.
+        return { changes: JSON.stringify(olds) !== JSON.stringify(news), replaces: [], deleteBeforeReplace: false };
+    },
+
+    async create(inputs: TeardownProps) {
+        return { id: "flux-objects", outs: inputs };
+    },
+
+    async update(_id: string, _olds: TeardownProps, news: TeardownProps) {
+        return { outs: news };
+    },
+
+    async delete(_id: string, props: TeardownProps) {
+        await tearDownFluxObjects(props);
+    },
+};

@@ -1,0 +1,137 @@
+// Tier 3: changing fluxVersion on an installed stack, with the real program, engine and
+// kubernetes provider as the application developer. Flux v2.9.4 no longer serves API versions
+// v2.1.2 stored (10 of the 13 CRDs), and Welkin grants no customresourcedefinitions/status: the component
+// replaces such CRDs where no object of their kind exists, and refuses at preview where some do.
+import * as assert from "assert";
+import * as childProcess from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { Stack } from "@pulumi/pulumi/automation";
+import { plannedCrds } from "../../components/steps/fluxCrds";
+import { kubectl, Sandbox, setExtraCrds, startSandbox, tempStateDir } from "../../sandbox/lib/cluster";
+import { GitServer, gitServerPrerequisites, startGitServer } from "../../sandbox/lib/gitServer";
+import { programStack, removeStackFile, upWithPreview } from "../../sandbox/lib/programStack";
+import { missingSandboxBinaries } from "../../sandbox/lib/toolchain";
+import { EXTERNAL_ARTIFACT_EXTRA_CRDS } from "../../sandbox/lib/welkinPlatform";
+import { stopSandboxAndClean } from "../support/e2eCleanup";
+
+const STACK = "e2e-upgrade";
+/** The CRDs whose v2.1.2 storage version v2.9.4 no longer serves. */
+const REPLACED = [
+    "alerts.notification.toolkit.fluxcd.io",
+    "buckets.source.toolkit.fluxcd.io",
+    "helmcharts.source.toolkit.fluxcd.io",
+    "helmreleases.helm.toolkit.fluxcd.io",
+    "helmrepositories.source.toolkit.fluxcd.io",
+    "imagepolicies.image.toolkit.fluxcd.io",
+    "imagerepositories.image.toolkit.fluxcd.io",
+    "imageupdateautomations.image.toolkit.fluxcd.io",
+    "ocirepositories.source.toolkit.fluxcd.io",
+    "providers.notification.toolkit.fluxcd.io",
+];
+
+describe("changing the Flux version of an installed stack (real program, as the application developer)", function () {
+    this.timeout(600_000);
+    let sandbox: Sandbox | undefined;
+    let git: GitServer | undefined;
+    let work: string;
+    let stack: Stack;
+    const pulumiDir = () => path.join(work, "pulumi");
+    const admin = (args: string[]) => kubectl(sandbox!.kubeconfigs.admin, args);
+    const dev = (args: string[], input?: string) => kubectl(sandbox!.kubeconfigs.developer, args, input);
+    const crdVersion = (name: string) => admin(["get", "crd", name, "-o", "jsonpath={.metadata.labels.app\\.kubernetes\\.io/version}"]);
+    const storedVersions = (name: string) => admin(["get", "crd", name, "-o", "jsonpath={.status.storedVersions}"]);
+
+    before(async function () {
+        const missing = [...missingSandboxBinaries(), ...gitServerPrerequisites()];
+        if (missing.length > 0) {
+            console.log(`    SKIPPED: the upgrade tests need the sandbox toolchain and a git server (missing ${missing.join(", ")}); run sandbox/toolchain/build.sh sandbox`);
+            this.skip();
+        }
+        work = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-flux-upgrade-"));
+        sandbox = await startSandbox(tempStateDir(), () => undefined);
+        setExtraCrds(sandbox, EXTERNAL_ARTIFACT_EXTRA_CRDS);
+        git = await startGitServer(sandbox.stateDir);
+        const url = git.createRepository("fleet");
+        const keyFile = path.join(work, "deploy_key");
+        childProcess.execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "e2e-upgrade", "-f", keyFile]);
+        git.addKey(fs.readFileSync(`${keyFile}.pub`, "utf8"), { write: true });
+        stack = await programStack({
+            stackName: STACK,
+            pulumiDir: pulumiDir(),
+            kubeconfigFile: sandbox.kubeconfigs.developer,
+            git: { url, knownHosts: git.knownHosts, privateKeyFile: keyFile },
+            clusterName: "sandbox",
+            settings: { fluxVersion: "v2.1.2" },
+        });
+        const up = await upWithPreview(STACK, pulumiDir());
+        assert.strictEqual(up.code, 0, up.stdout + up.stderr);
+    });
+
+    let failed = false;
+    afterEach(function () {
+        failed = failed || this.currentTest?.state === "failed";
+    });
+
+    after(async () => {
+        removeStackFile(STACK);
+        await stopSandboxAndClean(sandbox, work, { failed, prefix: "welkin-flux-upgrade" });
+    });
+
+    it("with objects of such a kind, the preview of v2.9.4 fails naming the CRD, the count and the administrator's step; nothing changes", async () => {
+        dev(["apply", "-f", "-"], yaml.dump({
+            apiVersion: "source.toolkit.fluxcd.io/v1beta2",
+            kind: "HelmRepository",
+            metadata: { name: "charts", namespace: "flux-system" },
+            spec: { interval: "10m", url: "https://charts.example.com" },
+        }));
+        await stack.setConfig("fluxVersion", { value: "v2.9.4" });
+        await assert.rejects(stack.preview(), (e: Error) => {
+            assert.match(e.message, /Flux v2\.9\.4 cannot update 1 installed Flux CRD\(s\) in place, and replacing them would delete their objects; nothing was changed/);
+            assert.match(e.message, /helmrepositories\.source\.toolkit\.fluxcd\.io: stores v1beta2, which Flux v2\.9\.4 no longer serves; 1 HelmRepository object\(s\) exist/);
+            assert.match(e.message, /flux migrate/);
+            return true;
+        });
+        const up = await upWithPreview(STACK, pulumiDir());
+        assert.notStrictEqual(up.code, 0);
+        for (const name of REPLACED) {
+            assert.strictEqual(crdVersion(name), "v2.1.2", name);
+        }
+        assert.strictEqual(admin(["get", "helmrepository.source.toolkit.fluxcd.io", "charts", "-n", "flux-system", "-o", "name"]).trim(), "helmrepository.source.toolkit.fluxcd.io/charts");
+    });
+
+    it("with no such objects, the preview says which CRDs it replaces and the up replaces them; the other CRDs and their objects stay", async () => {
+        dev(["delete", "helmrepository.source.toolkit.fluxcd.io", "charts", "-n", "flux-system"]);
+        const uid = admin(["get", "gitrepository.source.toolkit.fluxcd.io", "fleet-repo", "-n", "flux-system", "-o", "jsonpath={.metadata.uid}"]);
+        const preview = await stack.preview({ diff: true });
+        for (const name of REPLACED) {
+            assert.match(preview.stdout, new RegExp(`replaceCrds[\\s\\S]*"${name.replace(/\./g, "\\.")}"`), preview.stdout);
+        }
+        const up = await upWithPreview(STACK, pulumiDir());
+        assert.strictEqual(up.code, 0, up.stdout + up.stderr);
+        const served = new Map(plannedCrds("v2.9.4").map((c) => [c.name, c.versions]));
+        for (const name of REPLACED) {
+            assert.strictEqual(crdVersion(name), "v2.9.4", name);
+            // Created again: only versions v2.9.4 serves are stored.
+            for (const stored of JSON.parse(storedVersions(name)) as string[]) {
+                assert.ok(served.get(name)!.includes(stored), `${name} stores ${stored}`);
+            }
+        }
+        assert.strictEqual(crdVersion("externalartifacts.source.toolkit.fluxcd.io"), "v2.9.4");
+        // GitRepository's CRD was updated in place: our GitRepository is the same object.
+        assert.strictEqual(admin(["get", "gitrepository.source.toolkit.fluxcd.io", "fleet-repo", "-n", "flux-system", "-o", "jsonpath={.metadata.uid}"]), uid);
+        const again = await upWithPreview(STACK, pulumiDir());
+        assert.strictEqual(again.code, 0, again.stdout + again.stderr);
+        assert.doesNotMatch(again.stdout, /created|replaced|deleted/);
+    });
+
+    it("a downgrade is refused at preview with the reason", async () => {
+        await stack.setConfig("fluxVersion", { value: "v2.1.2" });
+        await assert.rejects(stack.preview(), /fluxVersion v2\.1\.2 is older than the installed v2\.9\.4: downgrading Flux is refused/);
+        await stack.setConfig("fluxVersion", { value: "v2.9.4" });
+        await stack.destroy();
+        assert.deepStrictEqual(admin(["get", "crd", "-o", "name"]).split("\n").filter((c) => c.includes("toolkit.fluxcd.io")), []);
+    });
+});
