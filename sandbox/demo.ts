@@ -5,22 +5,41 @@
 //   1. builds the missing parts of the sandbox toolchain (build.sh sandbox, output shown);
 //   2. starts the sandbox and its git server, or reuses the ones an earlier demo started;
 //   3. makes the stack `sandbox` of the program (developer kubeconfig, sandbox git server);
-//   4. runs `pulumi up` as a user does: its preview, then the update;
-//   5. prints what was made.
+//   4. runs `pulumi up` as a user does (Flux v2.9.4, which the sandbox's platform administrator
+//      allowed with Welkin's extraCRDs): its preview, then the update;
+//   5. starts Flux's real source- and kustomize-controller (out of cluster, each as its own
+//      ServiceAccount), waits until they reconcile the commit the up made, and prints what was
+//      made with the GitRepository and Kustomization as `flux get` shows them. The controllers
+//      keep running until --destroy (or sandbox:down); without their binaries this step is
+//      skipped with one line saying how to build them.
 // Run again, it reuses the running sandbox and the `up` changes nothing. `--destroy` runs
-// `pulumi destroy`, stops the sandbox and removes the stack file.
+// `pulumi destroy` (the controllers stop as their Deployments go, as pods would), stops the
+// sandbox and removes the stack file.
 import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
-import { defaultStateDir, kubectl, startSandbox, stopSandbox } from "./lib/cluster";
+import { defaultStateDir, kubectl, openSandbox, setExtraCrds, startSandbox, stopSandbox } from "./lib/cluster";
+import {
+    fluxControllerVersions,
+    fluxGetTable,
+    missingFluxControllerBinaries,
+    RunningFluxController,
+    runningFluxControllers,
+    startFluxControllers,
+    stopControllersWithTheirDeployments,
+    waitForFluxReady,
+} from "./lib/fluxControllers";
 import { startSandboxGitServer } from "./lib/gitServer";
 import { alive } from "./lib/processes";
 import { engineEnv, PROGRAM_DIR, programStack, removeStackFile, upWithPreview } from "./lib/programStack";
 import { BUILD_SCRIPT, missingSandboxBinaries, TOOLCHAIN_CACHE } from "./lib/toolchain";
+import { EXTERNAL_ARTIFACT_EXTRA_CRDS } from "./lib/welkinPlatform";
 
 const STACK = "sandbox";
 const CLUSTER_NAME = "sandbox";
+/** The newer bundled Flux: its controllers are the ones the toolchain can build. */
+const FLUX_VERSION = "v2.9.4";
 const PULUMI_DIR = path.join(TOOLCHAIN_CACHE, "demo-pulumi");
 /** The sandbox's state (.sandbox/ by default, as `npm run sandbox:up`); WELKIN_SANDBOX_STATE_DIR moves it. */
 const STATE_DIR = process.env.WELKIN_SANDBOX_STATE_DIR ? path.resolve(process.env.WELKIN_SANDBOX_STATE_DIR) : defaultStateDir();
@@ -80,7 +99,8 @@ function reusableSandbox(stateDir: string): { state: DemoState } | { why: string
     if (processes.length === 0) {
         return { why: "no sandbox is running" };
     }
-    const dead = processes.filter((p) => !p.alive).map((p) => p.name);
+    // The Flux controllers are the demo's to restart; the sandbox is reusable without them.
+    const dead = processes.filter((p) => !p.alive && !p.name.startsWith("flux-")).map((p) => p.name);
     if (dead.length > 0) {
         return { why: `the sandbox in ${stateDir} is not fully running (stopped: ${dead.join(", ")})` };
     }
@@ -156,6 +176,8 @@ async function ensureSandbox(stateDir: string): Promise<{ state: DemoState; reus
     section("Sandbox");
     const reusable = reusableSandbox(stateDir);
     if ("state" in reusable) {
+        // Idempotent; a sandbox an older demo started may not have it yet.
+        setExtraCrds(openSandbox(stateDir), EXTERNAL_ARTIFACT_EXTRA_CRDS);
         console.log(`reusing the sandbox started ${reusable.state.started}`);
         console.log(`  API server      ${reusable.state.server}`);
         console.log(`  git repository  ${reusable.state.gitUrl}`);
@@ -172,6 +194,9 @@ async function ensureSandbox(stateDir: string): Promise<{ state: DemoState; reus
     }
     const start = Date.now();
     const sandbox = await startSandbox(stateDir, (l) => console.log(`  ${l.replace(/^sandbox: /, "")}`));
+    // As a Welkin administrator would for Flux v2.9.4: gatekeeper.allowUserCRDs.extraCRDs.
+    setExtraCrds(sandbox, EXTERNAL_ARTIFACT_EXTRA_CRDS);
+    console.log(`  platform: ExternalArtifact allowed to application developers (gatekeeper.allowUserCRDs.extraCRDs)`);
     const git = await startSandboxGitServer(stateDir);
     const state: DemoState = { server: sandbox.server, gitUrl: git.url, hostKeyLine: git.hostKeyLine, deployKeyFile: git.deployKeyFile, started: new Date().toISOString() };
     fs.writeFileSync(demoStateFile(stateDir), `${JSON.stringify(state, null, 2)}\n`);
@@ -188,6 +213,7 @@ async function demoStack(stateDir: string, state: DemoState): Promise<Stack> {
         kubeconfigFile: kubeconfigs(stateDir).developer,
         git: { url: state.gitUrl, knownHosts: `${state.hostKeyLine}\n`, privateKeyFile: state.deployKeyFile },
         clusterName: CLUSTER_NAME,
+        settings: { fluxVersion: FLUX_VERSION },
     });
 }
 
@@ -242,7 +268,7 @@ function printSummary(stateDir: string, outputs: OutputMap, elapsed: string): vo
     for (const d of getJson(admin, ["get", "deployments", "-n", ns])) {
         console.log(`  Deployment     ${d.metadata.name.padEnd(24)} Available=${condition(d, "Available")}, ready ${d.status?.readyReplicas ?? 0}`);
     }
-    console.log("  Flux's controllers run on kwok's simulated node here: their objects are applied but nobody reconciles them; see the README.");
+    console.log("  (their pods are kwok's simulated ones; the controllers that reconcile run out of cluster, below)");
 
     const gitDir = path.join(stateDir, "git-server", "repos", "fleet.git");
     const log = childProcess.execFileSync("git", ["--git-dir", gitDir, "log", "--format=%h %s", "--", "clusters/"], { encoding: "utf8" }).trim();
@@ -254,8 +280,9 @@ function printSummary(stateDir: string, outputs: OutputMap, elapsed: string): vo
     console.log(`\nDeploy key\n  fingerprint  ${outputString(outputs, "deployKeyFingerprint")}`);
 
     console.log(`\nTry it\n  kubectl --kubeconfig ${shortPath(developer)} -n ${ns} get deployments,gitrepositories,kustomizations`);
+    console.log(`  tail -f ${shortPath(path.join(stateDir, "logs", "flux-kustomize-controller.log"))}`);
     console.log(`  npm run demo -- --destroy     # pulumi destroy, then stop the sandbox`);
-    console.log(`\ndone in ${elapsed}`);
+    console.log(`\n(up done after ${elapsed})`);
 }
 
 async function up(): Promise<void> {
@@ -284,7 +311,41 @@ async function up(): Promise<void> {
         throw new Error(`pulumi up failed (exit ${up.code}); its output is above`);
     }
     console.log(`(${seconds(upStart)})`);
-    printSummary(stateDir, await stack.outputs(), seconds(start));
+    const outputs = await stack.outputs();
+    printSummary(stateDir, outputs, seconds(start));
+    await fluxSyncing(stateDir, outputString(outputs, "gitRepositoryName"), outputString(outputs, "kustomizationName"));
+    console.log(`\ndone in ${seconds(start)}`);
+}
+
+/** Step 5: Flux's real controllers reconcile what the up committed and applied. */
+async function fluxSyncing(stateDir: string, gitRepository: string, kustomization: string): Promise<void> {
+    section("Flux syncing (real source- and kustomize-controller)");
+    const missing = missingFluxControllerBinaries();
+    if (missing.length > 0) {
+        console.log(`skipped: the Flux controllers are not built (${missing.join(", ")}); build them with: bash sandbox/toolchain/build.sh flux (about 5 minutes cold)`);
+        return;
+    }
+    const sandbox = openSandbox(stateDir);
+    let controllers: RunningFluxController[] = runningFluxControllers(sandbox);
+    if (controllers.length === 0) {
+        controllers = await startFluxControllers(sandbox);
+        console.log(`started ${fluxControllerVersions().join(", ")}, out of cluster, each as its ServiceAccount in flux-system:`);
+    } else {
+        console.log(`already running (${fluxControllerVersions().join(", ")}):`);
+    }
+    for (const c of controllers) {
+        console.log(`  ${c.name.padEnd(22)} system:serviceaccount:flux-system:${c.serviceAccount}  log ${shortPath(c.log)}`);
+    }
+    const gitDir = path.join(stateDir, "git-server", "repos", "fleet.git");
+    const head = childProcess.execFileSync("git", ["--git-dir", gitDir, "rev-parse", "refs/heads/main"], { encoding: "utf8" }).trim();
+    const atHead = (r: string) => r === `main@sha1:${head}`;
+    const developer = kubeconfigs(stateDir).developer;
+    const source = await waitForFluxReady(developer, "gitrepository", gitRepository, 120_000, atHead);
+    console.log(`\n$ flux get sources git -n flux-system\n${fluxGetTable([source])}`);
+    const sync = await waitForFluxReady(developer, "kustomization", kustomization, 180_000, atHead);
+    console.log(`\n$ flux get kustomizations -n flux-system\n${fluxGetTable([sync])}`);
+    console.log(`\nFlux reconciles main@${head.slice(0, 12)}, the newest commit welkin-flux made. The controllers keep running;`);
+    console.log(`npm run demo -- --destroy (or npm run sandbox:down) stops them.`);
 }
 
 async function destroy(): Promise<void> {
@@ -294,7 +355,13 @@ async function destroy(): Promise<void> {
     const reusable = reusableSandbox(stateDir);
     if ("state" in reusable) {
         const stack = await demoStack(stateDir, reusable.state);
-        await stack.destroy({ onOutput, color: "never" });
+        // Running controllers stop when their Deployments go, as their pods would on Welkin.
+        const kubelet = stopControllersWithTheirDeployments(openSandbox(stateDir), runningFluxControllers(openSandbox(stateDir)));
+        try {
+            await stack.destroy({ onOutput, color: "never" });
+        } finally {
+            kubelet.end();
+        }
         // Nothing is left in it: remove it from the backend too (`pulumi stack rm`).
         await stack.workspace.removeStack(STACK);
         console.log(`removed the stack '${STACK}' from ${PULUMI_DIR}/state`);

@@ -24,6 +24,8 @@ export interface GitServer {
     knownHosts: string;
     /** Registers a public key; only keys with write: true may push. */
     addKey(publicKey: string, access: { write: boolean }): void;
+    /** Unregisters a public key (as a repository admin deletes a deploy key). */
+    removeKey(publicKey: string): void;
     /** A bare repository with default branch main; returns its URL. */
     createRepository(name: string): string;
     stop(): Promise<void>;
@@ -216,6 +218,14 @@ export async function startGitServer(stateDir: string, opts: GitServerOptions = 
         addKey(publicKey, access) {
             const line = `restrict,command="${script} ${access.write ? "write" : "read"}" ${keyTypeAndBlob(publicKey)}\n`;
             fs.appendFileSync(authorizedKeys, line);
+        },
+        removeKey(publicKey) {
+            const blob = keyTypeAndBlob(publicKey);
+            const kept = fs
+                .readFileSync(authorizedKeys, "utf8")
+                .split("\n")
+                .filter((l) => l !== "" && !l.endsWith(` ${blob}`));
+            fs.writeFileSync(authorizedKeys, kept.map((l) => `${l}\n`).join(""), { mode: 0o600 });
         },
         createRepository(name) {
             if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.includes("..")) {

@@ -30,12 +30,20 @@ export function alive(pid: number): boolean {
 
 /** Stops every process the sandbox in stateDir started (TERM, then KILL after 10 s). */
 export async function stopProcesses(stateDir: string): Promise<string[]> {
+    return stopNamedProcesses(stateDir);
+}
+
+/** Stops the named processes the sandbox in stateDir started (all when `names` is omitted). */
+export async function stopNamedProcesses(stateDir: string, names?: string[]): Promise<string[]> {
     const pids = path.join(stateDir, "pids");
     if (!fs.existsSync(pids)) {
         return [];
     }
     const stopped: string[] = [];
-    const entries = fs.readdirSync(pids).map((f) => ({ name: f.replace(/\.pid$/, ""), pid: Number(fs.readFileSync(path.join(pids, f), "utf8")) }));
+    const entries = fs
+        .readdirSync(pids)
+        .map((f) => ({ name: f.replace(/\.pid$/, ""), pid: Number(fs.readFileSync(path.join(pids, f), "utf8")) }))
+        .filter((e) => names === undefined || names.includes(e.name));
     for (const { pid } of entries) {
         try {
             process.kill(-pid, "SIGTERM");
