@@ -265,5 +265,5 @@ export function fluxGetTable(rows: FluxObjectStatus[]): string {
     const header = ["NAME", "REVISION", "SUSPENDED", "READY", "MESSAGE"];
     const cells = rows.map((r) => [r.name, r.revision, String(r.suspended), r.ready, r.message]);
     const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-    return [header, ...cells].map((row) => row.map((c, i) => c.padEnd(widths[i])).join("\t").trimEnd()).join("\n");
+    return [header, ...cells].map((row) => row.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
 }
