@@ -1,20 +1,26 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FluxExtraComponent } from "./fluxDistribution";
-import { PolicyFinding } from "./policy/welkinPolicies";
+import { PolicyName } from "./policy/welkinPolicies";
 
-export type PolicyName = PolicyFinding["policy"];
+export { PolicyName } from "./policy/welkinPolicies";
+
+/** How the Welkin policy checks report (an `as const` object: an enum in the component schema). */
+export const PolicyMode = { Warn: "warn", Error: "error", Off: "off" } as const;
+export type PolicyMode = (typeof PolicyMode)[keyof typeof PolicyMode];
 
 /** Checks of what will be applied against Welkin's Gatekeeper policies, at preview. */
 export interface PolicyChecksArgs {
     /** `warn` (default): one preview warning listing the findings; `error`: fail the preview on any; `off`. */
-    mode?: "warn" | "error" | "off";
+    mode?: PolicyMode;
     /** Policies not to report, e.g. `["minimum-replicas"]` (Flux controllers run one leader-elected replica). */
     ignore?: PolicyName[];
     /** Image prefixes the environment allows (Welkin's `opa.imageRegistry.URL`); unset: checked in preflight against the cluster's constraint. */
     allowedRegistries?: string[];
 }
 
-export type DeployKeyAlgorithm = "ED25519" | "RSA" | "ECDSA";
+/** The deploy key's algorithm (an `as const` object: an enum in the component schema). */
+export const DeployKeyAlgorithm = { ED25519: "ED25519", RSA: "RSA", ECDSA: "ECDSA" } as const;
+export type DeployKeyAlgorithm = (typeof DeployKeyAlgorithm)[keyof typeof DeployKeyAlgorithm];
 
 /**
  * The repository Flux syncs from; the component commits its manifests there. On GitHub give
@@ -96,6 +102,7 @@ export interface ImagePullSecretArgs {
 export interface WelkinFluxArgs {
     /** Cluster name; the manifests live in `clusters/<clusterName>/flux-system` of the repository. */
     clusterName: string;
+    /** The repository Flux syncs from: `owner` and `name` on GitHub, or `url` (SSH) on any other git server. */
     repository: RepositoryArgs;
     /** HNC parent of the `flux-system` subnamespace. Default `production`. */
     parentNamespace?: string;
@@ -113,12 +120,15 @@ export interface WelkinFluxArgs {
     componentsExtra?: FluxExtraComponent[];
     /** How often Flux fetches the repository and reconciles (Go duration). Default `1m`. */
     syncInterval?: string;
+    /** The SSH key Flux fetches with: generated (ED25519 by default) or your own `privateKey`. */
     deployKey?: DeployKeyArgs;
     /** `known_hosts` for the git server. Default: github.com's published SSH host keys; required with `repository.url`. */
     knownHosts?: pulumi.Input<string>;
+    /** Flux's multi-tenancy lockdown flags, on exactly the controllers that accept each. Default: none. */
     lockdown?: LockdownArgs;
     /** Registry that mirrors `ghcr.io/fluxcd` images (e.g. `harbor.example.com/fluxcd`). Default: `ghcr.io/fluxcd`. */
     registry?: string;
+    /** A Secret in `flux-system` to pull the controller images with (for a private `registry`). */
     imagePullSecret?: ImagePullSecretArgs;
     /**
      * Kubeconfig used to edit the `extra-workload-admins` RoleBinding (admin delegation), which
@@ -135,6 +145,7 @@ export interface WelkinFluxArgs {
      * extra-workload-admins, registry allowlisting). Default true; turn off where the reads are forbidden.
      */
     preflight?: boolean;
+    /** Checks of what will be applied against Welkin's Gatekeeper policies, at preview. Default: warn. */
     policyChecks?: PolicyChecksArgs;
     /** Commit message prefix for the files committed to the repository. Default `welkin-flux`. */
     commitMessagePrefix?: string;

@@ -13,9 +13,17 @@ export interface KubeObject {
     [key: string]: unknown;
 }
 
-/** The optional Flux controllers `flux install --components-extra` accepts. */
-export const EXTRA_COMPONENTS = ["image-reflector-controller", "image-automation-controller"] as const;
-export type FluxExtraComponent = (typeof EXTRA_COMPONENTS)[number];
+/**
+ * The optional Flux controllers `flux install --components-extra` accepts. An `as const` object
+ * (not a string-literal union): Pulumi's component schema reads it as an enum, so YAML and Python
+ * programs get the same choices, and TypeScript users still write the plain strings.
+ */
+export const FluxExtraComponent = {
+    ImageReflectorController: "image-reflector-controller",
+    ImageAutomationController: "image-automation-controller",
+} as const;
+export type FluxExtraComponent = (typeof FluxExtraComponent)[keyof typeof FluxExtraComponent];
+export const EXTRA_COMPONENTS: readonly FluxExtraComponent[] = [FluxExtraComponent.ImageReflectorController, FluxExtraComponent.ImageAutomationController];
 
 export const DEFAULT_COMPONENTS = [
     "source-controller",

@@ -1,12 +1,12 @@
 // How the component reaches the cluster for its own checks and the admin delegation, and what it
 // checks before anything changes (DESIGN step 0): preflight and Welkin policy checks.
 import * as pulumi from "@pulumi/pulumi";
-import { PolicyChecksArgs, PolicyName } from "../args";
+import { PolicyChecksArgs, PolicyMode, PolicyName } from "../args";
 import { WELKIN_DEFAULT_ENFORCEMENT } from "../policy/welkinPolicies";
 import { q } from "../validators";
 import { objectArg, Resolved } from "./problems";
 
-export type PolicyMode = "warn" | "error" | "off";
+export type { PolicyMode };
 
 export interface ChecksConfig {
     kubeconfig?: pulumi.Input<string | undefined>;

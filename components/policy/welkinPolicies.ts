@@ -7,9 +7,19 @@ import { podTemplate } from "../podTemplate";
 
 export type WelkinEnforcement = "deny" | "warn";
 
+/** Welkin's Gatekeeper policies the checks know (an `as const` object: an enum in the component schema). */
+export const PolicyName = {
+    ImageRegistry: "image-registry",
+    ResourceRequests: "resource-requests",
+    DisallowedTags: "disallowed-tags",
+    NetworkPolicy: "network-policy",
+    MinimumReplicas: "minimum-replicas",
+} as const;
+export type PolicyName = (typeof PolicyName)[keyof typeof PolicyName];
+
 export interface PolicyFinding {
     /** Welkin's name for the policy. */
-    policy: "image-registry" | "resource-requests" | "disallowed-tags" | "network-policy" | "minimum-replicas";
+    policy: PolicyName;
     /** What Welkin does by default when the policy is violated. */
     enforcement: WelkinEnforcement;
     /** `Kind/name` of the object, plus the container where it matters. */

@@ -1,0 +1,75 @@
+// The schema Pulumi's component provider infers from WelkinFlux's TypeScript (what YAML, Python,
+// Go and C# programs would see): every input of WelkinFluxArgs and every output, each described,
+// with the string choices as enums. Checked here with the SDK's own analyzer, no CLI needed.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as ts from "typescript";
+import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
+import { WelkinFlux } from "../components/welkinFlux";
+
+const ROOT = path.resolve(__dirname, "..");
+
+interface SchemaProperty {
+    description?: string;
+    type?: string;
+    $ref?: string;
+    items?: SchemaProperty;
+    secret?: boolean;
+}
+
+interface PackageSchema {
+    resources: Record<string, { inputProperties: Record<string, SchemaProperty>; properties: Record<string, SchemaProperty>; requiredInputs?: string[] }>;
+    types: Record<string, { type: string; enum?: { value: string }[]; properties?: Record<string, SchemaProperty> }>;
+}
+
+function declaredNames(file: string, pick: (s: ts.Statement) => ts.NodeArray<ts.ClassElement | ts.TypeElement> | undefined, filter: (m: ts.ClassElement | ts.TypeElement) => boolean = () => true): string[] {
+    const source = ts.createSourceFile(file, fs.readFileSync(path.join(ROOT, file), "utf8"), ts.ScriptTarget.ES2020, true);
+    for (const s of source.statements) {
+        const members = pick(s);
+        if (members !== undefined) {
+            return members.filter(filter).map((m) => (m.name as ts.Identifier).text);
+        }
+    }
+    throw new Error(`not found in ${file}`);
+}
+
+describe("the component schema (for Pulumi YAML, Python, Go, C#)", function () {
+    this.timeout(120_000);
+    let schema: PackageSchema;
+    const ref = (p: SchemaProperty) => (p.$ref ?? p.items?.$ref ?? "").replace("#/types/", "");
+
+    before(async () => {
+        const provider = new ComponentProvider({ components: [WelkinFlux], name: "welkin-flux", dirname: ROOT, version: "0.1.0" } as ConstructorParameters<typeof ComponentProvider>[0]);
+        schema = JSON.parse(await provider.getSchema()) as PackageSchema;
+    });
+
+    it("has every input of WelkinFluxArgs and every output of WelkinFlux, each with its description", () => {
+        const r = schema.resources["welkin-flux:index:WelkinFlux"];
+        const inputs = declaredNames("components/args.ts", (s) => (ts.isInterfaceDeclaration(s) && s.name.text === "WelkinFluxArgs" ? s.members : undefined));
+        const outputs = declaredNames(
+            "components/welkinFlux.ts",
+            (s) => (ts.isClassDeclaration(s) && s.name?.text === "WelkinFlux" ? s.members : undefined),
+            (m) => ts.isPropertyDeclaration(m) && (ts.getModifiers(m) ?? []).some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword),
+        );
+        assert.deepStrictEqual(Object.keys(r.inputProperties).sort(), inputs.sort());
+        assert.deepStrictEqual(Object.keys(r.properties).sort(), outputs.sort());
+        assert.strictEqual(inputs.length, 18);
+        assert.strictEqual(outputs.length, 13);
+        for (const [name, p] of [...Object.entries(r.inputProperties), ...Object.entries(r.properties)]) {
+            assert.ok((p.description ?? "").length > 10, `${name} has no description`);
+        }
+        assert.deepStrictEqual(r.requiredInputs, ["clusterName", "repository"]);
+    });
+
+    it("offers the string choices as enums, with the values TypeScript users write", () => {
+        const r = schema.resources["welkin-flux:index:WelkinFlux"];
+        const values = (type: string) => (schema.types[type].enum ?? []).map((e) => e.value).sort();
+        assert.deepStrictEqual(values(ref(r.inputProperties.componentsExtra)), ["image-automation-controller", "image-reflector-controller"]);
+        const deployKey = schema.types[ref(r.inputProperties.deployKey)].properties!;
+        assert.deepStrictEqual(values(ref(deployKey.algorithm)), ["ECDSA", "ED25519", "RSA"]);
+        const policy = schema.types[ref(r.inputProperties.policyChecks)].properties!;
+        assert.deepStrictEqual(values(ref(policy.mode)), ["error", "off", "warn"]);
+        assert.deepStrictEqual(values(ref(policy.ignore)), ["disallowed-tags", "image-registry", "minimum-replicas", "network-policy", "resource-requests"]);
+    });
+});
