@@ -1,4 +1,5 @@
 import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
 import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -242,10 +243,14 @@ describe("resolveWelkinFluxConfig", () => {
             ]);
         });
 
-        it("accepts your own key, and refuses an encrypted one and generator settings beside it, never echoing the key", () => {
+        it("accepts your own key (holding it as a secret even when given as plain text), and refuses an encrypted one and generator settings beside it, never echoing the key", async () => {
             const own = key("ed25519");
             const c = resolveWelkinFluxConfig("f", { ...valid, deployKey: { privateKey: own } });
-            assert.strictEqual(c.deployKey.privateKey, own);
+            const held = c.deployKey.privateKey as pulumi.Output<string>;
+            assert.ok(pulumi.Output.isInstance(held));
+            const internals = held as unknown as { isSecret: Promise<boolean>; promise(): Promise<string> };
+            assert.strictEqual(await internals.isSecret, true);
+            assert.strictEqual(await internals.promise(), own);
             const encrypted = (() => {
                 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-key-"));
                 childProcess.execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "secret", "-f", path.join(dir, "k")]);

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PolicyChecksArgs, PolicyMode, PolicyName } from "../args";
 import { WELKIN_DEFAULT_ENFORCEMENT } from "../policy/welkinPolicies";
 import { q } from "../validators";
-import { objectArg, Resolved } from "./problems";
+import { asSecret, objectArg, Resolved } from "./problems";
 
 export type { PolicyMode };
 
@@ -59,7 +59,7 @@ export function resolveChecks(kubeconfig: unknown, kubeContext: unknown, preflig
     problems.push(...policyProblems(policy, mode));
     return {
         value: {
-            kubeconfig: kubeconfig as pulumi.Input<string | undefined> | undefined,
+            kubeconfig: asSecret(kubeconfig as pulumi.Input<string | undefined> | undefined),
             kubeContext: kubeContext as string | undefined,
             preflight: (preflight as boolean | undefined) ?? true,
             policyChecks: { mode, ignore: Array.isArray(policy.ignore) ? policy.ignore : [], allowedRegistries: policy.allowedRegistries },

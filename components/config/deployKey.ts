@@ -5,7 +5,7 @@ import { DEFAULT_RSA_BITS } from "../defaults";
 import * as pulumi from "@pulumi/pulumi";
 import { ownKeyProblems } from "../keys/ownKey";
 import { q } from "../validators";
-import { objectArg, Resolved } from "./problems";
+import { asSecret, objectArg, Resolved } from "./problems";
 
 export interface DeployKeyConfig {
     /** The user's own key; undefined: one is generated. */
@@ -81,7 +81,8 @@ export function resolveDeployKey(deployKey: unknown, clusterName: unknown, image
     const title = dk.title ?? `flux-${clusterName}`;
     problems.push(...keyTypeProblems(dk, algorithm), ...accessProblems(dk, imageAutomation), ...titleAndRotationProblems(title, dk.rotation), ...ownKeyArgProblems(dk));
     return {
-        value: { privateKey: dk.privateKey, algorithm, rsaBits: dk.rsaBits ?? DEFAULT_RSA_BITS, readOnly: dk.readOnly ?? !imageAutomation, title, rotation: dk.rotation },
+        // A secret whatever the caller passed: from YAML or config a plain string arrives.
+        value: { privateKey: asSecret(dk.privateKey), algorithm, rsaBits: dk.rsaBits ?? DEFAULT_RSA_BITS, readOnly: dk.readOnly ?? !imageAutomation, title, rotation: dk.rotation },
         problems,
     };
 }

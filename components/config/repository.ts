@@ -6,7 +6,7 @@ import { DEFAULT_BRANCH, FLUX_NAMESPACE } from "../defaults";
 import { checkBranchName, checkKnownHosts, DNS1123_LABEL, GITHUB_OWNER, GITHUB_REPOSITORY, PATH_SEGMENT, q } from "../validators";
 import { sshUrlProblem } from "../gitTarget/inputs";
 import { ownKeyProblems } from "../keys/ownKey";
-import { Resolved } from "./problems";
+import { asSecret, Resolved } from "./problems";
 
 export interface ClusterConfig {
     clusterName: string;
@@ -165,7 +165,7 @@ export function resolveRepository(repository: unknown, knownHosts: unknown, comm
         value: {
             repository: { owner: repo.owner, name, branch: repo.branch ?? DEFAULT_BRANCH, url },
             gitServer,
-            pushKey: repo.pushKey,
+            pushKey: asSecret(repo.pushKey),
             knownHosts: knownHosts as pulumi.Input<string> | undefined,
             commitMessagePrefix: prefix as string,
             names: { gitRepository: `${name}-repo`, kustomization: `${name}-repo`, gitSecret: `${name}-auth` },

@@ -76,11 +76,11 @@ export function removeStackFile(stackName: string): void {
 export function upWithPreview(
     stackName: string,
     pulumiDir: string,
-    opts: { onOutput?: (text: string) => void; args?: string[] } = {},
+    opts: { onOutput?: (text: string) => void; args?: string[]; /** The program's folder; default this repository's program. */ cwd?: string } = {},
 ): Promise<{ stdout: string; stderr: string; code: number }> {
     return new Promise((resolve) => {
         const child = childProcess.spawn("pulumi", ["up", "--yes", "--non-interactive", "--color=never", "--stack", stackName, ...(opts.args ?? [])], {
-            cwd: PROGRAM_DIR,
+            cwd: opts.cwd ?? PROGRAM_DIR,
             env: { ...process.env, ...engineEnv(pulumiDir) },
             stdio: ["ignore", "pipe", "pipe"],
         });

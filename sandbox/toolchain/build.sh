@@ -61,9 +61,11 @@ KWOK_VERSION=v0.6.1
 # module, modules/flux-controllers (its go.mod says which replaces that needs and why).
 FLUX_SOURCE_VERSION=v1.9.4
 FLUX_KUSTOMIZE_VERSION=v1.9.4
+# Pulumi YAML's language host, for programs that use WelkinFlux from YAML (examples/yaml).
+PULUMI_YAML_VERSION=v1.25.0
 APT_PACKAGES=(git openssh-server openssh-client)
 
-ALL_PARTS=(pulumi kubernetes kube etcd hnc kwok source-controller kustomize-controller apt)
+ALL_PARTS=(pulumi kubernetes kube etcd hnc kwok source-controller kustomize-controller yaml apt)
 # What the sandbox tier (sandbox/lib/cluster.ts, test/e2e) runs; marked "sandbox" in the manifest.
 SANDBOX_PARTS=(pulumi kubernetes kube etcd hnc kwok)
 
@@ -72,6 +74,7 @@ part_dir() {
 	local prefix
 	case "$1" in
 	pulumi | etcd | hnc | kwok | source-controller | kustomize-controller) prefix=$1 ;;
+	yaml) prefix=pulumi-language-yaml ;;
 	kubernetes) prefix=pulumi-resource-kubernetes ;;
 	kube) prefix=kubernetes ;;
 	apt) echo "" && return 0 ;;
@@ -89,6 +92,7 @@ part_bins() {
 	kwok) echo kwok ;;
 	source-controller) echo source-controller ;;
 	kustomize-controller) echo kustomize-controller ;;
+	yaml) echo pulumi-language-yaml ;;
 	apt) echo "${APT_PACKAGES[@]}" ;;
 	esac
 }
@@ -102,6 +106,7 @@ part_version() {
 	kwok) echo "$KWOK_VERSION" ;;
 	source-controller) echo "$FLUX_SOURCE_VERSION" ;;
 	kustomize-controller) echo "$FLUX_KUSTOMIZE_VERSION" ;;
+	yaml) echo "$PULUMI_YAML_VERSION" ;;
 	apt) echo "" ;;
 	esac
 }
@@ -268,6 +273,16 @@ build_kustomize-controller() {
 		github.com/fluxcd/kustomize-controller
 }
 verify_kustomize-controller() { expect_output "no-cross-namespace-refs" "$1/kustomize-controller" --help; }
+
+# Pulumi YAML's language host. Its go.mod has no replace lines, so `go install <cmd>@<version>`
+# builds it as published, checked against the module's own go.sum (no wrapper module needed).
+build_yaml() {
+	log "  go install github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$PULUMI_YAML_VERSION"
+	(cd "$1" && CGO_ENABLED=0 GOFLAGS="-trimpath -buildvcs=false" GOBIN="$1" \
+		go install -ldflags "-s -w" \
+		"github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$PULUMI_YAML_VERSION" 2>&1 | { grep -v '^go: downloading ' || true; })
+}
+verify_yaml() { expect_port "$1/pulumi-language-yaml"; }
 
 # System packages the sandbox tests use next to the binaries (git server over ssh).
 run_apt() {
