@@ -18,6 +18,7 @@ import { programStack, removeStackFile, upWithPreview } from "../../sandbox/lib/
 import { missingSandboxBinaries } from "../../sandbox/lib/toolchain";
 import { PRE_EXISTING_ADMIN } from "../../sandbox/lib/welkinPlatform";
 import { stopSandboxAndClean } from "../support/e2eCleanup";
+import { assertNoPlainSecrets } from "../support/plainSecrets";
 
 const SA = (name: string) => ({ kind: "ServiceAccount", name, namespace: "flux-system" });
 const OTHER_CLIENT = { apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "bob@example.com" };
@@ -172,14 +173,7 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
     it("keeps the private keys out of the state file and the engine's output", () => {
         const stateDir = path.join(work, "pulumi", "state", ".pulumi", "stacks", "welkin-flux");
         const stored = fs.readFileSync(path.join(stateDir, "e2e-dev.json"), "utf8");
-        const keyLines = fs.readFileSync(keyFile, "utf8").split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"));
-        const kubeKey = fs.readFileSync(sandbox!.kubeconfigs.developer, "utf8").match(/client-key-data: (\S+)/)![1];
-        for (const [what, text] of [["the stored state", stored], ["the engine output", outputs.join("\n")]]) {
-            for (const line of keyLines) {
-                assert.ok(!text.includes(line), `${what} has the deploy key in plain text`);
-            }
-            assert.ok(!text.includes(kubeKey.slice(0, 64)), `${what} has the kubeconfig's client key in plain text`);
-        }
+        assertNoPlainSecrets([["the stored state", stored], ["the engine output", outputs.join("\n")]], keyFile, sandbox!.kubeconfigs.developer);
     });
 
     it("fails a stack with a bad input at preview with the validation message, and creates nothing", async () => {
