@@ -317,6 +317,31 @@ export function gotkComponentsObjects(version: string, componentsExtra: readonly
     return structuredClone(objects);
 }
 
+/** What the component needs to know of a CRD: its names, scope and versions. */
+export interface CrdShape {
+    name: string;
+    group: string;
+    plural: string;
+    kind: string;
+    namespaced: boolean;
+    /** Every version in spec.versions. */
+    versions: string[];
+    storageVersion: string;
+}
+
+export function crdShape(crd: KubeObject): CrdShape {
+    const spec = crd.spec as { group: string; scope: string; names: { plural: string; kind: string }; versions: { name: string; storage: boolean }[] };
+    return {
+        name: crd.metadata.name,
+        group: spec.group,
+        plural: spec.names.plural,
+        kind: spec.names.kind,
+        namespaced: spec.scope === "Namespaced",
+        versions: spec.versions.map((v) => v.name),
+        storageVersion: spec.versions.find((v) => v.storage)!.name,
+    };
+}
+
 /**
  * The CRDs of every Flux controller of the version (all 13 Welkin allows), so that a later
  * switch to image automation never needs a CRD change that Welkin would refuse.

@@ -6,30 +6,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { WelkinFluxConfig } from "../config";
 import { crdStorageProvider, PlannedCrd } from "../crdStorage/provider";
-import { fluxCrds, KubeObject, SUPPORTED_FLUX_VERSIONS } from "../fluxDistribution";
+import { crdShape, fluxCrds, KubeObject, SUPPORTED_FLUX_VERSIONS } from "../fluxDistribution";
 import { KubeAccess } from "../kube/access";
 import { kubeObjectResource } from "../kubeObjectResource";
 import { ChildOptions, childOptions } from "./childOptions";
-
-interface CrdSpec {
-    group: string;
-    names: { plural: string; kind: string };
-    versions: { name: string }[];
-}
-
-interface StoredCrdSpec extends CrdSpec {
-    versions: { name: string; storage?: boolean }[];
-}
 
 /** The storage version of each CRD in every bundled release, by CRD name. */
 function storageVersions(): Map<string, Set<string>> {
     const stored = new Map<string, Set<string>>();
     for (const version of SUPPORTED_FLUX_VERSIONS) {
-        for (const crd of fluxCrds(version)) {
-            const storage = (crd.spec as StoredCrdSpec).versions.find((v) => v.storage)?.name;
-            if (storage !== undefined) {
-                stored.set(crd.metadata.name, new Set([...(stored.get(crd.metadata.name) ?? []), storage]));
-            }
+        for (const crd of fluxCrds(version).map(crdShape)) {
+            stored.set(crd.name, new Set([...(stored.get(crd.name) ?? []), crd.storageVersion]));
         }
     }
     return stored;
@@ -38,12 +25,11 @@ function storageVersions(): Map<string, Set<string>> {
 export function plannedCrds(fluxVersion: string): PlannedCrd[] {
     const stored = storageVersions();
     return fluxCrds(fluxVersion).map((crd) => {
-        const spec = crd.spec as CrdSpec;
-        const versions = spec.versions.map((v) => v.name);
+        const { name, group, plural, kind, versions } = crdShape(crd);
         // Only where some bundled release stores a version this one does not serve: the state
         // keeps the manifest of just the CRDs a version change may have to create again.
-        const mayBeReplaced = [...(stored.get(crd.metadata.name) ?? [])].some((v) => !versions.includes(v));
-        return { name: crd.metadata.name, group: spec.group, plural: spec.names.plural, kind: spec.names.kind, versions, ...(mayBeReplaced ? { manifest: crd } : {}) };
+        const mayBeReplaced = [...(stored.get(name) ?? [])].some((v) => !versions.includes(v));
+        return { name, group, plural, kind, versions, ...(mayBeReplaced ? { manifest: crd } : {}) };
     });
 }
 

@@ -4,7 +4,7 @@
 // namespace and the CRDs.
 import * as pulumi from "@pulumi/pulumi";
 import { WelkinFluxConfig } from "../config";
-import { fluxCrds } from "../fluxDistribution";
+import { crdShape, fluxCrds } from "../fluxDistribution";
 import { KubeAccess } from "../kube/access";
 import { FluxKind, KeptObject, teardownProvider } from "../teardown/provider";
 import { ChildOptions, childOptions } from "./childOptions";
@@ -12,19 +12,12 @@ import { ChildOptions, childOptions } from "./childOptions";
 /** How long the controllers get to finalize Flux's objects on destroy before their finalizers are removed. */
 export const TEARDOWN_TIMEOUT_SECONDS = 60;
 
-interface CrdSpec {
-    group: string;
-    scope: string;
-    names: { plural: string };
-    versions: { name: string; storage: boolean }[];
-}
-
 /** The namespaced kinds of the version's Flux CRDs, at their storage versions. */
 export function fluxKinds(fluxVersion: string): FluxKind[] {
     return fluxCrds(fluxVersion)
-        .map((crd) => crd.spec as CrdSpec)
-        .filter((spec) => spec.scope === "Namespaced")
-        .map((spec) => ({ group: spec.group, version: spec.versions.find((v) => v.storage)!.name, plural: spec.names.plural }));
+        .map(crdShape)
+        .filter((crd) => crd.namespaced)
+        .map((crd) => ({ group: crd.group, version: crd.storageVersion, plural: crd.plural }));
 }
 
 /** The component's own sync objects: the engine deletes them right after, in order. */
