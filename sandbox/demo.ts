@@ -32,7 +32,7 @@ import {
 } from "./lib/fluxControllers";
 import { startSandboxGitServer } from "./lib/gitServer";
 import { alive } from "./lib/processes";
-import { engineEnv, PROGRAM_DIR, programStack, removeStackFile, upWithPreview } from "./lib/programStack";
+import { destroyWithPreview, engineEnv, PROGRAM_DIR, programStack, removeStackFile, upWithPreview } from "./lib/programStack";
 import { BUILD_SCRIPT, missingSandboxBinaries, TOOLCHAIN_CACHE } from "./lib/toolchain";
 import { EXTERNAL_ARTIFACT_EXTRA_CRDS } from "./lib/welkinPlatform";
 
@@ -356,11 +356,17 @@ async function destroy(): Promise<void> {
     if ("state" in reusable) {
         const stack = await demoStack(stateDir, reusable.state);
         // Running controllers stop when their Deployments go, as their pods would on Welkin.
-        const kubelet = stopControllersWithTheirDeployments(openSandbox(stateDir), runningFluxControllers(openSandbox(stateDir)));
+        const sandbox = openSandbox(stateDir);
+        const kubelet = stopControllersWithTheirDeployments(sandbox, runningFluxControllers(sandbox));
+        let destroyed;
         try {
-            await stack.destroy({ onOutput, color: "never" });
+            // As users run it: with its preview.
+            destroyed = await destroyWithPreview(STACK, PULUMI_DIR, { onOutput });
         } finally {
             kubelet.end();
+        }
+        if (destroyed.code !== 0) {
+            throw new DemoError(`pulumi destroy failed (exit ${destroyed.code}); its output is above. The sandbox keeps running.`);
         }
         // Nothing is left in it: remove it from the backend too (`pulumi stack rm`).
         await stack.workspace.removeStack(STACK);

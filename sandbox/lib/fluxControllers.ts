@@ -209,9 +209,14 @@ export interface FluxObjectStatus {
     conditions: string[];
 }
 
+/** kubectl's fully qualified resource name for the kind. */
+function fluxResource(kind: "gitrepository" | "kustomization"): string {
+    return `${kind}.${kind === "gitrepository" ? "source" : "kustomize"}.toolkit.fluxcd.io`;
+}
+
 /** What `flux get sources git` / `flux get kustomizations` show for one object. */
 export function fluxStatus(kubeconfig: string, kind: "gitrepository" | "kustomization", name: string, namespace = "flux-system"): FluxObjectStatus {
-    const o = JSON.parse(kubectl(kubeconfig, ["get", `${kind}.${kind === "gitrepository" ? "source" : "kustomize"}.toolkit.fluxcd.io`, name, "-n", namespace, "-o", "json"])) as {
+    const o = JSON.parse(kubectl(kubeconfig, ["get", fluxResource(kind), name, "-n", namespace, "-o", "json"])) as {
         spec: { suspend?: boolean };
         status?: { conditions?: { type: string; status: string; message: string }[]; artifact?: { revision: string }; lastAppliedRevision?: string };
     };
@@ -256,8 +261,7 @@ export async function waitForFluxReady(
 
 /** What `flux reconcile source git <name>` does: asks for a fetch now instead of at the next interval. */
 export function requestReconcile(kubeconfig: string, kind: "gitrepository" | "kustomization", name: string, namespace = "flux-system"): void {
-    const resource = `${kind}.${kind === "gitrepository" ? "source" : "kustomize"}.toolkit.fluxcd.io`;
-    kubectl(kubeconfig, ["annotate", "--overwrite", resource, name, "-n", namespace, `reconcile.fluxcd.io/requestedAt=${new Date().toISOString()}`]);
+    kubectl(kubeconfig, ["annotate", "--overwrite", fluxResource(kind), name, "-n", namespace, `reconcile.fluxcd.io/requestedAt=${new Date().toISOString()}`]);
 }
 
 /** `flux get`-style table lines for objects. */

@@ -69,17 +69,35 @@ export function removeStackFile(stackName: string): void {
     fs.rmSync(path.join(PROGRAM_DIR, `Pulumi.${stackName}.yaml`), { force: true });
 }
 
+export interface CliRun {
+    stdout: string;
+    stderr: string;
+    code: number;
+}
+
+export interface CliRunOptions {
+    onOutput?: (text: string) => void;
+    args?: string[];
+    /** The program's folder; default this repository's program. */
+    cwd?: string;
+}
+
 /**
  * `pulumi up --yes` of the stack with the CLI, as users run it: with its preview. (The Automation
  * API's up() always passes --skip-preview, which would hide exactly the preview defects users meet.)
  */
-export function upWithPreview(
-    stackName: string,
-    pulumiDir: string,
-    opts: { onOutput?: (text: string) => void; args?: string[]; /** The program's folder; default this repository's program. */ cwd?: string } = {},
-): Promise<{ stdout: string; stderr: string; code: number }> {
+export function upWithPreview(stackName: string, pulumiDir: string, opts: CliRunOptions = {}): Promise<CliRun> {
+    return withPreview("up", stackName, pulumiDir, opts);
+}
+
+/** `pulumi destroy --yes` with its preview, as users run it (the Automation API's destroy() skips it too). */
+export function destroyWithPreview(stackName: string, pulumiDir: string, opts: CliRunOptions = {}): Promise<CliRun> {
+    return withPreview("destroy", stackName, pulumiDir, opts);
+}
+
+function withPreview(command: "up" | "destroy", stackName: string, pulumiDir: string, opts: CliRunOptions): Promise<CliRun> {
     return new Promise((resolve) => {
-        const child = childProcess.spawn("pulumi", ["up", "--yes", "--non-interactive", "--color=never", "--stack", stackName, ...(opts.args ?? [])], {
+        const child = childProcess.spawn("pulumi", [command, "--yes", "--non-interactive", "--color=never", "--stack", stackName, ...(opts.args ?? [])], {
             cwd: opts.cwd ?? PROGRAM_DIR,
             env: { ...process.env, ...engineEnv(pulumiDir) },
             stdio: ["ignore", "pipe", "pipe"],

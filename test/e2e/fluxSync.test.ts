@@ -25,7 +25,7 @@ import {
     waitForFluxReady,
 } from "../../sandbox/lib/fluxControllers";
 import { GitServer, gitServerPrerequisites, startGitServer } from "../../sandbox/lib/gitServer";
-import { programStack, removeStackFile, upWithPreview } from "../../sandbox/lib/programStack";
+import { destroyWithPreview, programStack, removeStackFile, upWithPreview } from "../../sandbox/lib/programStack";
 import { missingSandboxBinaries } from "../../sandbox/lib/toolchain";
 import { EXTERNAL_ARTIFACT_EXTRA_CRDS, PRE_EXISTING_ADMIN } from "../../sandbox/lib/welkinPlatform";
 import { stopSandboxAndClean } from "../support/e2eCleanup";
@@ -312,10 +312,11 @@ describe("Flux v2.9.4 reconciling on the sandbox (real program, real source- and
         const start = Date.now();
         let result;
         try {
-            result = await stack.destroy();
+            result = await destroyWithPreview(STACK, pulumiDir());
         } finally {
             kubelet.end();
         }
+        assert.strictEqual(result.code, 0, result.stdout + result.stderr);
         const seconds = (Date.now() - start) / 1000;
         assert.deepStrictEqual(kubelet.stopped.sort(), ["kustomize-controller", "source-controller"]);
         assert.match(result.stdout, /deleted/);

@@ -12,7 +12,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 import { plannedCrds } from "../../components/steps/fluxCrds";
 import { kubectl, Sandbox, setExtraCrds, startSandbox, tempStateDir } from "../../sandbox/lib/cluster";
 import { GitServer, gitServerPrerequisites, startGitServer } from "../../sandbox/lib/gitServer";
-import { programStack, removeStackFile, upWithPreview } from "../../sandbox/lib/programStack";
+import { destroyWithPreview, programStack, removeStackFile, upWithPreview } from "../../sandbox/lib/programStack";
 import { missingSandboxBinaries } from "../../sandbox/lib/toolchain";
 import { EXTERNAL_ARTIFACT_EXTRA_CRDS } from "../../sandbox/lib/welkinPlatform";
 import { stopSandboxAndClean } from "../support/e2eCleanup";
@@ -131,7 +131,8 @@ describe("changing the Flux version of an installed stack (real program, as the 
         await stack.setConfig("fluxVersion", { value: "v2.1.2" });
         await assert.rejects(stack.preview(), /fluxVersion v2\.1\.2 is older than the installed v2\.9\.4: downgrading Flux is refused/);
         await stack.setConfig("fluxVersion", { value: "v2.9.4" });
-        await stack.destroy();
+        const destroyed = await destroyWithPreview(STACK, pulumiDir());
+        assert.strictEqual(destroyed.code, 0, destroyed.stdout + destroyed.stderr);
         assert.deepStrictEqual(admin(["get", "crd", "-o", "name"]).split("\n").filter((c) => c.includes("toolkit.fluxcd.io")), []);
     });
 });

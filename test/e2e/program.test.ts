@@ -14,7 +14,7 @@ import { KubeObject } from "../../components/fluxDistribution";
 import { renderFluxManifests } from "../../components/render/fluxManifests";
 import { kubectl, Sandbox, startSandbox, stopSandbox, tempStateDir } from "../../sandbox/lib/cluster";
 import { GitServer, gitServerPrerequisites, startGitServer } from "../../sandbox/lib/gitServer";
-import { programStack, removeStackFile, upWithPreview } from "../../sandbox/lib/programStack";
+import { destroyWithPreview, programStack, removeStackFile, upWithPreview } from "../../sandbox/lib/programStack";
 import { missingSandboxBinaries } from "../../sandbox/lib/toolchain";
 import { PRE_EXISTING_ADMIN } from "../../sandbox/lib/welkinPlatform";
 import { stopSandboxAndClean } from "../support/e2eCleanup";
@@ -188,7 +188,7 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
         // One stack per Welkin environment: each environment is its own cluster.
         const second = await startSandbox(tempStateDir(), () => undefined);
         try {
-            const staging = await newStack("e2e-staging", { parentNamespace: "staging" }, { name: "staging", kubeconfigFile: second.kubeconfigs.developer });
+            await newStack("e2e-staging", { parentNamespace: "staging" }, { name: "staging", kubeconfigFile: second.kubeconfigs.developer });
             // A fresh environment, so its preview (the server-side dry runs) is what matters: the CLI's up.
             const up = await upWithPreview("e2e-staging", path.join(work, "pulumi"));
             assert.strictEqual(up.code, 0, up.stdout + up.stderr);
@@ -197,7 +197,8 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
             const tree = () => repoGit(["--git-dir", bare(), "ls-tree", "-r", "--name-only", "main"]).split("\n");
             const ours = (cluster: string) => ["gotk-components.yaml", "gotk-sync.yaml", "kustomization.yaml"].map((f) => `clusters/${cluster}/flux-system/${f}`);
             assert.deepStrictEqual(tree(), [FOREIGN_FILE, ...ours("sandbox"), ...ours("staging")]);
-            await staging.destroy();
+            const stagingDestroyed = await destroyWithPreview("e2e-staging", path.join(work, "pulumi"));
+            assert.strictEqual(stagingDestroyed.code, 0, stagingDestroyed.stdout + stagingDestroyed.stderr);
             assert.deepStrictEqual(tree(), [FOREIGN_FILE, ...ours("sandbox")]);
             assert.strictEqual(admin(["get", "namespace", "flux-system", "-o", "name"]).trim(), "namespace/flux-system", "the first environment lost flux-system");
             const again = await dev.preview({ expectNoChanges: true });
@@ -210,8 +211,9 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
 
     it("destroys within 2 minutes: nothing Terminating, no Flux CRD, only our files and subjects removed", async () => {
         const started = Date.now();
-        const destroyed = await dev.destroy();
-        assert.strictEqual(destroyed.summary.result, "succeeded");
+        const destroyed = await destroyWithPreview("e2e-dev", path.join(work, "pulumi"));
+        assert.strictEqual(destroyed.code, 0, destroyed.stdout + destroyed.stderr);
+        assert.match(destroyed.stdout, /Previewing destroy \(e2e-dev\)[\s\S]*Destroying \(e2e-dev\)/);
         const seconds = (Date.now() - started) / 1000;
         assert.ok(seconds < 120, `destroy took ${seconds} s`);
         assert.strictEqual(admin(["get", "namespace", "flux-system", "--ignore-not-found", "-o", "name"]).trim(), "");

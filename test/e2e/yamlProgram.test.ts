@@ -10,7 +10,7 @@ import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { kubectl, Sandbox, startSandbox, tempStateDir } from "../../sandbox/lib/cluster";
 import { GitServer, gitServerPrerequisites, startGitServer } from "../../sandbox/lib/gitServer";
-import { engineEnv, PROGRAM_DIR, upWithPreview } from "../../sandbox/lib/programStack";
+import { destroyWithPreview, engineEnv, PROGRAM_DIR, upWithPreview } from "../../sandbox/lib/programStack";
 import { findBinary, missingSandboxBinaries } from "../../sandbox/lib/toolchain";
 import { stopSandboxAndClean } from "../support/e2eCleanup";
 import { assertNoPlainSecrets } from "../support/plainSecrets";
@@ -114,7 +114,8 @@ describe("WelkinFlux from Pulumi YAML (examples/yaml) on the sandbox", function 
     });
 
     it("destroys everything it made", async () => {
-        await timed("destroy", () => stack.destroy());
+        const destroyed = await timed("destroy", () => destroyWithPreview(STACK, pulumiDir(), { cwd: EXAMPLE }));
+        assert.strictEqual(destroyed.code, 0, destroyed.stdout + destroyed.stderr);
         assert.strictEqual(admin(["get", "subnamespaceanchor", "-n", "production", "-o", "name"]).trim(), "");
         assert.deepStrictEqual(admin(["get", "crd", "-o", "name"]).split("\n").filter((c) => c.includes("toolkit.fluxcd.io")), []);
     });
