@@ -4,7 +4,7 @@ import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { DeployKeyAlgorithm, FluxExtraComponent, PolicyName, WelkinFlux } from "./components";
+import { DeployKeyAlgorithm, FluxExtraComponent, FluxPatchArgs, PolicyName, WelkinFlux } from "./components";
 
 const config = new pulumi.Config();
 
@@ -74,6 +74,7 @@ const flux = new WelkinFlux(
             noRemoteBases: config.getBoolean("noRemoteBases"),
         },
         registry: optional("registry"),
+        patches: nonEmpty(config.getObject<FluxPatchArgs[]>("patches")),
         preflight: config.getBoolean("preflight"),
         policyChecks: {
             mode: config.get("policyChecks") as "warn" | "error" | "off" | undefined,

@@ -99,6 +99,38 @@ export interface ImagePullSecretArgs {
     dockerConfigJson?: pulumi.Input<string>;
 }
 
+/** Which objects a patch changes, as in kustomize: every field given must match. */
+export interface FluxPatchTargetArgs {
+    /** API group, a regular expression (e.g. `apps`; `""` is the core group). */
+    group?: string;
+    /** API version, a regular expression (e.g. `v1`). */
+    version?: string;
+    /** Kind, a regular expression (e.g. `Deployment`). */
+    kind?: string;
+    /** Name, a regular expression matched whole (e.g. `(kustomize-controller|helm-controller)`). */
+    name?: string;
+    /** Namespace, a regular expression (everything Flux installs is in `flux-system`). */
+    namespace?: string;
+    /** A label selector, e.g. `app.kubernetes.io/part-of=flux` (every controller Deployment). */
+    labelSelector?: string;
+    /** An annotation selector, in the same syntax. */
+    annotationSelector?: string;
+}
+
+/**
+ * A kustomize patch to Flux's objects, as `flux bootstrap` users write them in
+ * `flux-system/kustomization.yaml`: committed there after Welkin's patches, and applied exactly so.
+ */
+export interface FluxPatchArgs {
+    /**
+     * The patch, as YAML or JSON text: a strategic merge patch (one object, e.g. a Deployment with
+     * `spec.template.spec.tolerations`) or a JSON 6902 patch (a list of `op`/`path`/`value` operations).
+     */
+    patch: string;
+    /** The objects it changes. Required for a JSON 6902 patch; a strategic merge patch without one changes the object it names. */
+    target?: FluxPatchTargetArgs;
+}
+
 export interface WelkinFluxArgs {
     /** Cluster name; the manifests live in `clusters/<clusterName>/flux-system` of the repository. */
     clusterName: string;
@@ -147,6 +179,13 @@ export interface WelkinFluxArgs {
     preflight?: boolean;
     /** Checks of what will be applied against Welkin's Gatekeeper policies, at preview. Default: warn. */
     policyChecks?: PolicyChecksArgs;
+    /**
+     * Your own kustomize patches to Flux's objects (concurrency, resources, tolerations, node
+     * selectors, extra flags), in order, after Welkin's. Refused at preview when one matches nothing,
+     * is malformed, or undoes what Welkin and the component need (names, namespace, ServiceAccounts,
+     * the sync objects' source, Welkin's argument changes, the lockdown flags, the containers' security settings).
+     */
+    patches?: FluxPatchArgs[];
     /** Commit message prefix for the files committed to the repository. Default `welkin-flux`. */
     commitMessagePrefix?: string;
 }

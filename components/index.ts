@@ -11,6 +11,8 @@ export type {
     ImagePullSecretArgs,
     PolicyChecksArgs,
     PolicyName,
+    FluxPatchArgs,
+    FluxPatchTargetArgs,
 } from "./args";
 export { WelkinFluxArgsError } from "./config";
 export { WelkinPolicyError } from "./steps/preflight";

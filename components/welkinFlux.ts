@@ -2,13 +2,14 @@
 // component. Each step lives in steps/<step>.ts; this file only wires them in dependency order.
 import * as pulumi from "@pulumi/pulumi";
 import { WelkinFluxArgs } from "./args";
-import { resolveWelkinFluxConfig, WelkinFluxConfig } from "./config";
+import { resolveWelkinFluxConfig, WelkinFluxArgsError, WelkinFluxConfig } from "./config";
 import { CommittedFile, GitTarget } from "./gitTarget/gitTarget";
 import { githubTarget } from "./gitTarget/github";
 import { registrationNotice, sshTarget } from "./gitTarget/ssh";
 import { KubeAccess } from "./kube/access";
 import { expectedFindings, summarizeFindings } from "./policy/welkinPolicies";
 import { filesInCommitOrder, FluxManifests, renderFluxManifests } from "./render/fluxManifests";
+import { FluxPatchProblems } from "./render/userPatches";
 import { createAdminDelegations } from "./steps/adminDelegation";
 import { ChildOptions } from "./steps/childOptions";
 import { createDeployKey } from "./steps/deployKey";
@@ -64,7 +65,7 @@ export class WelkinFlux extends pulumi.ComponentResource {
         // Validate and render before registering anything: bad input must stop the preview with
         // nothing created, not halfway through an apply.
         const config: WelkinFluxConfig = resolveWelkinFluxConfig(name, args);
-        const manifests = renderFluxManifests(config);
+        const manifests = renderOrExplain(name, config);
         const findings = policyFindings(name, config, manifests.installObjects);
 
         super(WELKIN_FLUX_TYPE, name, {}, opts);
@@ -148,6 +149,15 @@ export class WelkinFlux extends pulumi.ComponentResource {
         if (expected.length > 0) {
             pulumi.log.info(`Welkin policy findings expected for Flux (see the README, "Preflight and Welkin policies"):\n${summarizeFindings(expected)}`, this);
         }
+    }
+}
+
+/** The manifests; a patch that cannot be applied is an argument error like any other, named by its index. */
+function renderOrExplain(name: string, config: WelkinFluxConfig): FluxManifests {
+    try {
+        return renderFluxManifests(config);
+    } catch (e) {
+        throw e instanceof FluxPatchProblems ? new WelkinFluxArgsError(name, e.problems) : e;
     }
 }
 

@@ -20,7 +20,7 @@ interface SchemaProperty {
 
 interface PackageSchema {
     resources: Record<string, { inputProperties: Record<string, SchemaProperty>; properties: Record<string, SchemaProperty>; requiredInputs?: string[] }>;
-    types: Record<string, { type: string; enum?: { value: string }[]; properties?: Record<string, SchemaProperty> }>;
+    types: Record<string, { type: string; enum?: { value: string }[]; properties?: Record<string, SchemaProperty>; required?: string[] }>;
 }
 
 function declaredNames(file: string, pick: (s: ts.Statement) => ts.NodeArray<ts.ClassElement | ts.TypeElement> | undefined, filter: (m: ts.ClassElement | ts.TypeElement) => boolean = () => true): string[] {
@@ -54,7 +54,7 @@ describe("the component schema (for Pulumi YAML, Python, Go, C#)", function () {
         );
         assert.deepStrictEqual(Object.keys(r.inputProperties).sort(), inputs.sort());
         assert.deepStrictEqual(Object.keys(r.properties).sort(), outputs.sort());
-        assert.strictEqual(inputs.length, 18);
+        assert.strictEqual(inputs.length, 19);
         assert.strictEqual(outputs.length, 13);
         for (const [name, p] of [...Object.entries(r.inputProperties), ...Object.entries(r.properties)]) {
             assert.ok((p.description ?? "").length > 10, `${name} has no description`);
@@ -71,5 +71,15 @@ describe("the component schema (for Pulumi YAML, Python, Go, C#)", function () {
         const policy = schema.types[ref(r.inputProperties.policyChecks)].properties!;
         assert.deepStrictEqual(values(ref(policy.mode)), ["error", "off", "warn"]);
         assert.deepStrictEqual(values(ref(policy.ignore)), ["disallowed-tags", "image-registry", "minimum-replicas", "network-policy", "resource-requests"]);
+    });
+
+    it("takes patches as a list of { patch, target } with kustomize's seven target fields", () => {
+        const r = schema.resources["welkin-flux:index:WelkinFlux"];
+        assert.strictEqual(r.inputProperties.patches.type, "array");
+        const patch = schema.types[ref(r.inputProperties.patches)];
+        assert.deepStrictEqual(Object.keys(patch.properties!).sort(), ["patch", "target"]);
+        assert.deepStrictEqual(patch.required, ["patch"]);
+        const target = schema.types[ref(patch.properties!.target)];
+        assert.deepStrictEqual(Object.keys(target.properties!).sort(), ["annotationSelector", "group", "kind", "labelSelector", "name", "namespace", "version"]);
     });
 });

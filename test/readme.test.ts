@@ -2,7 +2,9 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import * as yaml from "js-yaml";
 import * as ts from "typescript";
+import { CONCURRENCY, RESOURCES, SCHEDULING } from "./support/patchExamples";
 
 const ROOT = path.resolve(__dirname, "..");
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -48,6 +50,14 @@ describe("README", () => {
 
     it("lists every WelkinFlux output, and only those", () => {
         assert.deepStrictEqual(tableNames("### Outputs").sort(), publicReadonlyProperties("components/welkinFlux.ts", "WelkinFlux").sort());
+    });
+
+    it("shows the three patch examples the render tests build with kubectl kustomize", () => {
+        const section = readme.split(/^## Customising Flux's controllers/m)[1].split(/^## /m)[0];
+        const shown = [...section.matchAll(/patch: `([^`]*)`/g)].map((m) => yaml.load(m[1]));
+        assert.deepStrictEqual(shown, [CONCURRENCY, RESOURCES, SCHEDULING].map((p) => yaml.load(p.patch)));
+        assert.ok(section.includes(`name: "${CONCURRENCY.target!.name}"`));
+        assert.ok(section.includes(`labelSelector: "${SCHEDULING.target!.labelSelector}"`));
     });
 
     it("names the test command that .ci/run runs", () => {

@@ -5,7 +5,7 @@ import * as assert from "assert";
 import { WelkinFluxArgs } from "../components/args";
 import { resolveWelkinFluxConfig, WelkinFluxArgsError } from "../components/config";
 
-type Kind = "string" | "boolean" | "number" | "object" | "string[]";
+type Kind = "string" | "boolean" | "number" | "object" | "string[]" | "object[]";
 
 /** Every field of WelkinFluxArgs that holds plain data, with the kind of value it takes. */
 const FIELDS: Record<string, Kind> = {
@@ -41,6 +41,7 @@ const FIELDS: Record<string, Kind> = {
     "policyChecks.mode": "string",
     "policyChecks.ignore": "string[]",
     "policyChecks.allowedRegistries": "string[]",
+    patches: "object[]",
     commitMessagePrefix: "string",
 };
 
@@ -50,6 +51,7 @@ const WRONG: Record<Kind, unknown[]> = {
     number: ["4096", true, {}, [], null, 1.5, -1],
     object: [8193, "x", true, [], ["x"], null],
     "string[]": [8193, "x", true, {}, null, [1, 2], [null], [{}]],
+    "object[]": [8193, "x", true, {}, null, [1], ["x"], [null], [{}], [{ patch: 1 }], [{ patch: "a: 1", target: "Deployment" }], [{ patch: "[]", target: { kind: 1 } }]],
 };
 // Values of the right kind that no field may take blindly.
 const ODD_STRINGS = ["", "a".repeat(5000), "ü🙂\u0000", " ", "-x", "../../etc"];

@@ -9,6 +9,7 @@ import { ControllersConfig, resolveControllers } from "./controllers";
 import { DeployKeyConfig, resolveDeployKey } from "./deployKey";
 import { DistributionConfig, resolveDistribution } from "./distribution";
 import { NamespacesConfig, resolveNamespaces } from "./namespaces";
+import { PatchesConfig, resolvePatches } from "./patches";
 import { Resolved } from "./problems";
 import { ClusterConfig, RepositoryConfig, resolveCluster, resolveRepository } from "./repository";
 
@@ -20,6 +21,7 @@ export type WelkinFluxConfig = ClusterConfig &
     NamespacesConfig &
     DistributionConfig &
     ControllersConfig &
+    PatchesConfig &
     ChecksConfig & {
         deployKey: DeployKeyConfig;
         /** Accepted but worth telling the user about (surfaced with pulumi.log.warn). */
@@ -74,6 +76,7 @@ export function resolveWelkinFluxConfig(name: string, args: WelkinFluxArgs): Wel
     const distribution = take(resolveDistribution(a.fluxVersion, a.componentsExtra, a.syncInterval));
     const deployKey = take(resolveDeployKey(a.deployKey, a.clusterName, distribution.imageAutomation));
     const controllers = take(resolveControllers(a.lockdown, a.registry, a.imagePullSecret));
+    const patches = take(resolvePatches(a.patches));
     const checks = take(resolveChecks(a.kubeconfig, a.kubeContext, a.preflight, a.policyChecks));
     problems.push(...parts.flatMap((p) => p.problems), ...pushCredentialProblems(repository, deployKey));
     if (problems.length > 0) {
@@ -85,6 +88,7 @@ export function resolveWelkinFluxConfig(name: string, args: WelkinFluxArgs): Wel
         ...namespaces,
         ...distribution,
         ...controllers,
+        ...patches,
         ...checks,
         deployKey,
         warnings: parts.flatMap((p) => p.warnings ?? []),

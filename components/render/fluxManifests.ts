@@ -59,6 +59,7 @@ export function renderFluxManifests(config: WelkinFluxConfig): FluxManifests {
         lockdown: config.lockdown,
         registry: config.registry,
         imagePullSecret: config.imagePullSecret?.name,
+        userPatches: config.patches,
     });
     const file = (name: string) => `${config.syncPath}/${name}`;
     return {

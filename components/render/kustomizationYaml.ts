@@ -1,8 +1,10 @@
 // kustomization.yaml next to gotk-components.yaml and gotk-sync.yaml: the Welkin patches (an
 // application developer may not create Namespaces, ResourceQuotas, ClusterRoles,
 // ClusterRoleBindings or CRDs, so they are cut from what Flux applies) plus the customizations
-// the user asked for. The same FluxCustomizations drive installObjects.ts, so what Pulumi applies
-// and what Flux later reconciles from git cannot drift apart.
+// the user asked for, then the user's own patches. The same FluxCustomizations drive
+// installObjects.ts, so what Pulumi applies and what Flux later reconciles from git cannot drift
+// apart.
+import * as yaml from "js-yaml";
 import {
     FluxController,
     fluxControllers,
@@ -13,6 +15,7 @@ import {
     UPSTREAM_IMAGE_REGISTRY,
     welkinArgReplacements,
 } from "../fluxDistribution";
+import { UserPatch } from "../config/patches";
 import { podTemplate } from "../podTemplate";
 
 /** One `--flag` appended to the args of the first container of some controllers. */
@@ -40,6 +43,8 @@ export interface FluxCustomizations {
     imagePullSecret?: string;
     /** ghcr.io/fluxcd/<controller> → <registry>/<controller>, for every installed controller. */
     images: { name: string; newName: string }[];
+    /** The user's patches, after all of the above. */
+    userPatches: UserPatch[];
 }
 
 export interface CustomizationOptions {
@@ -48,6 +53,7 @@ export interface CustomizationOptions {
     lockdown: { noCrossNamespaceRefs: boolean; noRemoteBases: boolean; defaultServiceAccount?: string };
     registry?: string;
     imagePullSecret?: string;
+    userPatches?: UserPatch[];
 }
 
 export function fluxCustomizations(o: CustomizationOptions): FluxCustomizations {
@@ -80,7 +86,7 @@ export function fluxCustomizations(o: CustomizationOptions): FluxCustomizations 
         o.registry === undefined || o.registry === UPSTREAM_IMAGE_REGISTRY
             ? []
             : installed.map((c) => ({ name: `${UPSTREAM_IMAGE_REGISTRY}/${c}`, newName: `${o.registry}/${c}` }));
-    return { argReplacements: argReplacements(o.fluxVersion, installed), argPatches, imagePullSecret: o.imagePullSecret, images };
+    return { argReplacements: argReplacements(o.fluxVersion, installed), argPatches, imagePullSecret: o.imagePullSecret, images, userPatches: o.userPatches ?? [] };
 }
 
 /** The release's Welkin argument replacements, placed by where each argument is in the bundled Deployments. */
@@ -172,12 +178,19 @@ function pullSecretPatch(secret: string): string {
     ].join("\n");
 }
 
+/** The user's patch as given: its text in a literal block, its target's fields as set. */
+function userPatch(p: UserPatch): string {
+    const entry = yaml.dump([{ patch: p.text, ...(p.target ? { target: p.target } : {}) }], { lineWidth: -1, noRefs: true }).trimEnd();
+    return [`  # Your ${p.field}`, ...entry.split("\n").map((line) => `  ${line}`)].join("\n");
+}
+
 export function renderKustomizationYaml(c: FluxCustomizations): string {
     const patches = [
         ...WELKIN_REMOVED_KINDS.map(deletePatch),
         ...c.argReplacements.map(argReplacementPatch),
         ...c.argPatches.map(argPatch),
         ...(c.imagePullSecret === undefined ? [] : [pullSecretPatch(c.imagePullSecret)]),
+        ...c.userPatches.map(userPatch),
     ];
     let text =
         "apiVersion: kustomize.config.k8s.io/v1beta1\n" +

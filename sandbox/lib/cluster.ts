@@ -184,6 +184,11 @@ export function setExtraCrds(sandbox: Sandbox, extraCRDs: ExtraCrds[]): void {
     applyObjects(sandbox.kubeconfigs.admin, [userCrdsResourceNameLimit(extraCRDs)]);
 }
 
+/** What the platform administrator does for a team that wants dedicated nodes: a labelled, tainted node (run by kwok). */
+export function addNodeGroup(sandbox: Sandbox, name: string, label: { key: string; value: string }): void {
+    applyObjects(sandbox.kubeconfigs.admin, [kwokNode(name, { labels: { [label.key]: label.value }, taints: [{ ...label, effect: "NoSchedule" }] })]);
+}
+
 export async function stopSandbox(stateDir: string): Promise<string[]> {
     return stopProcesses(stateDir);
 }

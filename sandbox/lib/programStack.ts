@@ -21,6 +21,8 @@ export interface ProgramStackOptions {
     clusterName: string;
     /** Further settings of Pulumi.yaml, e.g. { parentNamespace: "staging" }. */
     settings?: Record<string, string | { secret: string }>;
+    /** Settings that are lists or objects (e.g. { patches: [...] }), set path by path. */
+    structured?: Record<string, unknown>;
 }
 
 /** The environment the engine runs in: the toolchain first on PATH, no network lookups. */
@@ -61,7 +63,22 @@ export async function programStack(o: ProgramStackOptions): Promise<Stack> {
         config[k] = typeof v === "string" ? { value: v } : { value: v.secret, secret: true };
     }
     await stack.setAllConfig(config);
+    if (o.structured !== undefined) {
+        // As a user sets a list of objects: `pulumi config set --path 'patches[0].patch' ...`.
+        await stack.setAllConfig(configPaths(o.structured, ""), true);
+    }
     return stack;
+}
+
+/** Every leaf of a structured setting as a `--path` key: `patches[0].target.kind`. */
+function configPaths(value: unknown, prefix: string): ConfigMap {
+    if (Array.isArray(value)) {
+        return Object.assign({}, ...value.map((v, i) => configPaths(v, `${prefix}[${i}]`)));
+    }
+    if (typeof value === "object" && value !== null) {
+        return Object.assign({}, ...Object.entries(value).map(([k, v]) => configPaths(v, prefix === "" ? k : `${prefix}.${k}`)));
+    }
+    return { [prefix]: { value: String(value) } };
 }
 
 /** The stack file setConfig wrote beside the program (holds encrypted sandbox credentials). */

@@ -176,11 +176,17 @@ export function allowedReposConstraint(repos: string[], enforcementAction: "deny
 }
 
 /** A kwok-managed node with room for the Flux controllers. */
-export function kwokNode(): Obj {
+/** A kwok-run Node; a dedicated node group gets its own labels and taints. */
+export function kwokNode(name = "kwok-node-0", group: { labels?: Record<string, string>; taints?: { key: string; value: string; effect: string }[] } = {}): Obj {
     return {
         apiVersion: "v1",
         kind: "Node",
-        metadata: { name: "kwok-node-0", annotations: { "kwok.x-k8s.io/node": "fake" }, labels: { "kubernetes.io/hostname": "kwok-node-0", "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", type: "kwok" } },
+        metadata: {
+            name,
+            annotations: { "kwok.x-k8s.io/node": "fake" },
+            labels: { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", type: "kwok", ...group.labels },
+        },
+        ...(group.taints ? { spec: { taints: group.taints } } : {}),
         status: { allocatable: { cpu: "32", memory: "256Gi", pods: "110" }, capacity: { cpu: "32", memory: "256Gi", pods: "110" } },
     };
 }

@@ -12,7 +12,7 @@ import * as yaml from "js-yaml";
 import { Stack } from "@pulumi/pulumi/automation";
 import { KubeObject } from "../../components/fluxDistribution";
 import { layoutTenantManifests } from "../../components/tenantLayout";
-import { kubectl, Sandbox, setExtraCrds, startSandbox, tempStateDir } from "../../sandbox/lib/cluster";
+import { addNodeGroup, kubectl, Sandbox, setExtraCrds, startSandbox, tempStateDir } from "../../sandbox/lib/cluster";
 import {
     fluxControllerVersions,
     fluxStatus,
@@ -29,6 +29,7 @@ import { destroyWithPreview, programStack, removeStackFile, upWithPreview } from
 import { missingSandboxBinaries } from "../../sandbox/lib/toolchain";
 import { EXTERNAL_ARTIFACT_EXTRA_CRDS, PRE_EXISTING_ADMIN } from "../../sandbox/lib/welkinPlatform";
 import { stopSandboxAndClean } from "../support/e2eCleanup";
+import { CONCURRENCY, RESOURCES, SCHEDULING } from "../support/patchExamples";
 
 const STACK = "e2e-flux";
 const SOURCE = "fleet-repo";
@@ -82,6 +83,8 @@ describe("Flux v2.9.4 reconciling on the sandbox (real program, real source- and
     let keyFile: string;
     let stack: Stack;
     let controllers: RunningFluxController[] = [];
+    // Each controller Deployment's generation right after `pulumi up`.
+    const generations: Record<string, number> = {};
     const pulumiDir = () => path.join(work, "pulumi");
 
     const admin = (args: string[]) => kubectl(sandbox!.kubeconfigs.admin, args);
@@ -130,6 +133,8 @@ describe("Flux v2.9.4 reconciling on the sandbox (real program, real source- and
             git: { url: repoUrl, knownHosts: git.knownHosts, privateKeyFile: keyFile },
             clusterName: "sandbox",
             settings: { fluxVersion: "v2.9.4", syncInterval: SYNC_INTERVAL },
+            // The README's three customisations, set as a user sets them: `pulumi config set --path`.
+            structured: { patches: [CONCURRENCY, RESOURCES, SCHEDULING] },
         });
     });
 
@@ -161,14 +166,31 @@ describe("Flux v2.9.4 reconciling on the sandbox (real program, real source- and
 
     it("once the administrator allows it (extraCRDs), a fresh up installs Flux v2.9.4 with its 14 CRDs, as the developer", async () => {
         setExtraCrds(sandbox!, EXTERNAL_ARTIFACT_EXTRA_CRDS);
+        // The nodes the README's scheduling patch asks for; without them the pods stay Pending
+        // and `pulumi up` waits for the Deployments (see the README's Troubleshooting).
+        addNodeGroup(sandbox!, "kwok-flux-0", { key: "elastisys.io/node-group", value: "flux" });
         const up = await upWithPreview(STACK, pulumiDir());
         assert.strictEqual(up.code, 0, up.stdout + up.stderr);
         assert.match(up.stdout, /\+ 44 created/);
         assert.doesNotMatch(up.stdout + up.stderr, /forbidden/i);
         const crds = admin(["get", "crd", "-o", "name"]).split("\n").filter((c) => c.includes("toolkit.fluxcd.io"));
         assert.strictEqual(crds.length, 14);
-        const args = JSON.parse(admin(["get", "deployment", "kustomize-controller", "-n", "flux-system", "-o", "jsonpath={.spec.template.spec.containers[0].args}"]));
+        const deployments = JSON.parse(admin(["get", "deployments", "-n", "flux-system", "-o", "json"])).items as KubeObject[];
+        const pod = (name: string) => (deployments.find((d) => d.metadata.name === name)!.spec as { template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } }).template.spec;
+        const args = pod("kustomize-controller").containers[0].args as string[];
         assert.ok(args.includes("--watch-all-namespaces=false"), JSON.stringify(args));
+        // The user's patches, from stack config, applied after Welkin's.
+        assert.deepStrictEqual(args.slice(-2), ["--concurrent=20", "--requeue-dependency=5s"]);
+        // The API server keeps quantities in canonical form: the patch's 2000m reads back as 2.
+        assert.deepStrictEqual((pod("kustomize-controller").containers[0].resources as { limits: unknown }).limits, { cpu: "2", memory: "2Gi" });
+        for (const d of deployments) {
+            assert.deepStrictEqual(pod(d.metadata.name).tolerations, [{ key: "elastisys.io/node-group", operator: "Equal", value: "flux", effect: "NoSchedule" }]);
+            generations[d.metadata.name] = d.metadata.generation as number;
+        }
+        assert.strictEqual(Object.keys(generations).length, 4);
+        // Scheduled where the patch asks: on the flux node group, past its taint.
+        const nodes = admin(["get", "pods", "-n", "flux-system", "-o", "jsonpath={.items[*].spec.nodeName}"]).trim().split(" ");
+        assert.deepStrictEqual(nodes, ["kwok-flux-0", "kwok-flux-0", "kwok-flux-0", "kwok-flux-0"]);
     });
 
     it("the real controllers, as their ServiceAccounts, make the GitRepository and the Kustomization Ready at the component's commit", async () => {
@@ -187,12 +209,26 @@ describe("Flux v2.9.4 reconciling on the sandbox (real program, real source- and
             assert.ok(!inventory.some((e) => e.id.endsWith(`_${kind}`)), `${kind} in ${JSON.stringify(inventory)}`);
         }
         assert.ok(inventory.every((e) => e.id.startsWith("flux-system_")), JSON.stringify(inventory));
+        // Flux applied its own build of the committed kustomization.yaml, patches included, over
+        // what Pulumi applied: it changed no Deployment, so the two builds are the same.
+        assert.strictEqual(Object.keys(generations).length, 4, "the fresh up did not record the Deployments");
+        for (const [name, generation] of Object.entries(generations)) {
+            assert.strictEqual(Number(admin(["get", "deployment", name, "-n", "flux-system", "-o", "jsonpath={.metadata.generation}"])), generation, `${name} changed when Flux applied it`);
+        }
+        assert.ok(controllers.find((c) => c.name === "kustomize-controller")!.args.includes("--concurrent=20"));
         assert.deepStrictEqual(forbiddenLines(controllers), []);
         // Out of cluster they run without leader election; in their pods they elect with a Lease.
         for (const c of controllers) {
             const can = admin(["auth", "can-i", "create", "leases.coordination.k8s.io", "-n", "flux-system", `--as=system:serviceaccount:flux-system:${c.serviceAccount}`]).trim();
             assert.strictEqual(can, "yes", `${c.serviceAccount} may not create Leases in flux-system`);
         }
+    });
+
+    it("a second up after Flux applied the same objects changes nothing (the patches' quantities and lists included)", async () => {
+        const up = await upWithPreview(STACK, pulumiDir());
+        assert.strictEqual(up.code, 0, up.stdout + up.stderr);
+        assert.doesNotMatch(up.stdout, /created|updated|replaced|deleted/, up.stdout);
+        assert.match(up.stdout, /44 unchanged/);
     });
 
     it("applies an application laid out with layoutTenantManifests through the chained Kustomizations; in one Kustomization it fails as on Welkin", async () => {

@@ -88,6 +88,10 @@ describe("WelkinFlux from Pulumi YAML (examples/yaml) on the sandbox", function 
         assert.match(String(outputs.deployKeyFingerprint.value), /^SHA256:/);
         assert.strictEqual(admin(["get", "subnamespaceanchor", "flux-system", "-n", "production", "-o", "jsonpath={.status.status}"]), "Ok");
         assert.strictEqual(admin(["get", "deployments", "-n", "flux-system", "-o", "name"]).trim().split("\n").length, 4);
+        // The program's patch, through the provider boundary: after Welkin's flags, on the three controllers it names.
+        const deployments = JSON.parse(admin(["get", "deployments", "-n", "flux-system", "-o", "json"])).items as { metadata: { name: string }; spec: { template: { spec: { containers: { args: string[] }[] } } } }[];
+        const patched = deployments.filter((d) => d.spec.template.spec.containers[0].args.at(-1) === "--concurrent=20").map((d) => d.metadata.name);
+        assert.deepStrictEqual(patched.sort(), ["helm-controller", "kustomize-controller", "source-controller"]);
     });
 
     it("keeps the private key and the kubeconfig secret across the language boundary (state file and engine output)", () => {
