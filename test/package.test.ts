@@ -6,6 +6,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
+import { inferSchema } from "../components/providerHost";
+import { packTarball } from "./support/npmPack";
+
 const ROOT = path.resolve(__dirname, "..");
 const PULUMI_PACKAGES = ["@pulumi/pulumi", "@pulumi/kubernetes", "@pulumi/github", "@pulumi/tls"];
 
@@ -30,10 +33,7 @@ describe("npm package", function () {
 
     before(() => {
         work = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-flux-package-"));
-        // prepack builds first; its lifecycle banners may precede npm's JSON on stdout.
-        const out = run("npm", ["pack", "--json", "--pack-destination", work], ROOT);
-        const packed = JSON.parse(out.slice(out.search(/^\[/m))) as { filename: string }[];
-        tarball = path.join(work, packed[0].filename);
+        tarball = packTarball(work);
     });
     after(() => fs.rmSync(work, { recursive: true, force: true }));
 
@@ -44,7 +44,7 @@ describe("npm package", function () {
             .map((e) => e.replace(/^package\//, ""));
         const unexpected = entries.filter(
             (e) =>
-                !["package.json", "README.md", "LICENSE"].includes(e) &&
+                !["package.json", "README.md", "LICENSE", "bin/pulumi-resource-welkin-flux", "dist/schema.json"].includes(e) &&
                 !/^dist\/.+\.(js|d\.ts)$/.test(e) &&
                 !/^dist\/manifests\/flux\/v\d+\.\d+\.\d+\/gotk-components(-with-image-automation)?\.yaml$/.test(e),
         );
@@ -53,6 +53,14 @@ describe("npm package", function () {
             assert.ok(entries.includes(needed), `${needed} is missing from the package`);
         }
         assert.ok(!entries.some((e) => e.startsWith("test/") || e.startsWith("components/") || e === "index.ts" || e.startsWith("Pulumi.")));
+    });
+
+    it("carries the provider plugin for Pulumi YAML and other languages, with the schema the sources give", async () => {
+        const packaged = JSON.parse(run("tar", ["-xzOf", tarball, "package/dist/schema.json"], work));
+        const version = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version as string;
+        assert.deepStrictEqual(packaged, JSON.parse(await inferSchema(ROOT, version)));
+        const mode = run("tar", ["-tvzf", tarball, "package/bin/pulumi-resource-welkin-flux"], work);
+        assert.match(mode, /^-rwx/, "the plugin must be executable");
     });
 
     it("installs into a fresh project, compiles the README snippet strictly and runs it under mocks", () => {

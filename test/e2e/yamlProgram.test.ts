@@ -13,6 +13,7 @@ import { GitServer, gitServerPrerequisites, startGitServer } from "../../sandbox
 import { destroyWithPreview, engineEnv, PROGRAM_DIR, upWithPreview } from "../../sandbox/lib/programStack";
 import { findBinary, missingSandboxBinaries } from "../../sandbox/lib/toolchain";
 import { stopSandboxAndClean } from "../support/e2eCleanup";
+import { packTarball, unpackAsDependency } from "../support/npmPack";
 import { assertNoPlainSecrets } from "../support/plainSecrets";
 
 const EXAMPLE = path.join(PROGRAM_DIR, "examples", "yaml");
@@ -103,6 +104,27 @@ describe("WelkinFlux from Pulumi YAML (examples/yaml) on the sandbox", function 
         const up = await timed("no-op up", () => upWithPreview(STACK, pulumiDir(), { cwd: EXAMPLE }));
         assert.strictEqual(up.code, 0, up.stdout + up.stderr);
         assert.doesNotMatch(up.stdout, /created|updated|replaced|deleted/);
+    });
+
+    it("with the plugin from the npm package (node_modules/welkin-flux/bin), previews the deployed stack with nothing to create, delete or replace", async () => {
+        const project = path.join(work, "from-npm");
+        fs.mkdirSync(project);
+        const installed = unpackAsDependency(packTarball(work), project);
+        assert.ok(!fs.existsSync(path.join(installed, "components")), "the package must run without the TypeScript sources");
+        const program = fs.readFileSync(path.join(EXAMPLE, "Pulumi.yaml"), "utf8").replace("path: ../../bin", "path: node_modules/welkin-flux/bin");
+        assert.match(program, /path: node_modules\/welkin-flux\/bin/);
+        fs.writeFileSync(path.join(project, "Pulumi.yaml"), program);
+        fs.copyFileSync(path.join(EXAMPLE, `Pulumi.${STACK}.yaml`), path.join(project, `Pulumi.${STACK}.yaml`));
+        const fromNpm = await LocalWorkspace.selectStack({ stackName: STACK, workDir: project }, { envVars: engineEnv(pulumiDir()) });
+        const preview = await timed("preview with the packaged plugin", () => fromNpm.preview({ diff: true }));
+        engineOutput.push(preview.stdout, preview.stderr);
+        // Same schema, same construction: the packaged plugin plans what the checkout's applied.
+        // The two dynamic resources that run code at destroy store that code, compiled differently
+        // in the package; their update stores it and changes nothing in the cluster.
+        assert.deepStrictEqual(Object.keys(preview.changeSummary).sort(), ["same", "update"], preview.stdout);
+        assert.ok((preview.changeSummary.same ?? 0) > 40, JSON.stringify(preview.changeSummary));
+        const updated = [...preview.stdout.matchAll(/~ ([\w:/-]+): \(update\)/g)].map((m) => m[1]).sort();
+        assert.deepStrictEqual(updated, ["pulumi-nodejs:dynamic/welkin-flux:FluxCrdStorage", "pulumi-nodejs:dynamic/welkin-flux:FluxObjectsTeardown"]);
     });
 
     it("refuses a bad input at preview with the message a TypeScript user gets", async () => {
