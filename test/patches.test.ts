@@ -127,6 +127,29 @@ describe("user patches: applied exactly as `kubectl kustomize` builds them", () 
         assert.strictEqual((podTemplate(helm)!.spec as Record<string, unknown>).priorityClassName, undefined);
     });
 
+    it("keeps nulls inside a list it replaces and resolves them in maps and merged lists, as kustomize does", () => {
+        const patch = deploymentPatch(
+            [
+                "spec:",
+                "  template:",
+                "    spec:",
+                "      tolerations: [{key: a, operator: Exists, value: null}]",
+                "      affinity: {nodeAffinity: null, podAntiAffinity: {preferredDuringSchedulingIgnoredDuringExecution: null}}",
+                "      containers:",
+                "      - name: manager",
+                "        env: [{name: A, value: a, valueFrom: null}, {name: B, $patch: delete}]",
+                "        volumeMounts: [{name: m, mountPath: /m, subPath: null}]",
+                "      volumes:",
+                "      - $patch: replace",
+                "      - {name: temp, emptyDir: null, configMap: {name: c, optional: null}}",
+            ].join("\n"),
+        );
+        const objects = assertAppliedIsKustomizeBuild(render({ ...base, patches: [{ patch, target: { kind: "Deployment", name: "helm-controller" } }] }));
+        const spec = podTemplate(deployment(objects, "helm-controller"))!.spec as Record<string, unknown>;
+        assert.deepStrictEqual(spec.tolerations, [{ key: "a", operator: "Exists", value: null }]);
+        assert.deepStrictEqual(spec.volumes, [{ name: "temp", configMap: { name: "c" } }]);
+    });
+
     it("every merged, replaced and value-merged list of the kinds Flux installs, as kustomize's schema has them", () => {
         const podSpec = [
             "spec:",
@@ -221,6 +244,11 @@ describe("user patches refused at preview, by index and reason", () => {
         ["a target regular expression that does not compile", [{ patch: "[]", target: { name: "(source" } }], /target\.name "\(source" is not a regular expression/],
         ["a label selector that does not parse", [{ patch: "[]", target: { labelSelector: "app in (a" } }], /target\.labelSelector "app in \(a" is not a selector/],
         ["a directive kustomize does not implement", [{ patch: deploymentPatch("spec:\n  template:\n    spec:\n      $retainKeys: [containers]"), target: { kind: "Deployment" } }], /\$retainKeys at spec\.template\.spec is a directive kustomize does not implement/],
+        [
+            "a list directive on a list the object does not have (kustomize would commit the directive itself)",
+            [{ patch: deploymentPatch("spec:\n  template:\n    spec:\n      initContainers:\n      - $patch: replace\n      - {name: init, image: busybox:1.36}"), target: { kind: "Deployment" } }],
+            /\$patch: replace on spec\.template\.spec\.initContainers, which the object does not have: give the list without the directive/,
+        ],
         ["a list merged by several keys", [{ patch: "kind: Service\nmetadata: {name: all}\nspec:\n  ports:\n  - port: 8080\n    name: x", target: { kind: "Service", name: "source-controller" } }], /spec\.ports is a list Kubernetes merges by port and protocol; change it with a JSON 6902 patch/],
         [
             "one that re-adds what Welkin's patches replace (v2.9.4's --watch-all-namespaces=true)",

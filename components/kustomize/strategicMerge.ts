@@ -10,8 +10,8 @@
 //   merge key (containers by name, env by name, volumeMounts by mountPath, ...). The patch's
 //   elements come first, in its order, merged with the object's element of the same key; the
 //   object's other elements follow in their order. Any other list (args, tolerations, the
-//   custom resources' lists) is replaced whole. kustomize's schema predates resizePolicy,
-//   resourceClaims and schedulingGates, so those are replaced too.
+//   custom resources' lists) is replaced whole, as written (nulls in it included). kustomize's
+//   schema predates resizePolicy, resourceClaims and schedulingGates, so those are replaced too.
 import { KubeObject } from "../fluxDistribution";
 
 /** A patch kustomize would refuse, or one whose result this module does not reproduce exactly. */
@@ -138,7 +138,8 @@ class Merger {
             if (patch.some((e) => isMap(e) && "$patch" in e)) {
                 throw new PatchError(`$patch inside ${path}, a list kustomize replaces whole: give the whole list, or write a JSON 6902 patch`);
             }
-            return patch.map((e) => this.fresh(e, `${path}[]`));
+            // Taken as written: kustomize keeps even the nulls inside a list it replaces.
+            return structuredClone(patch);
         }
         if ("severalKeys" in how) {
             throw new PatchError(`${path} is a list Kubernetes merges by ${how.severalKeys}; change it with a JSON 6902 patch`);
@@ -155,6 +156,10 @@ class Merger {
         const listDirective = patch.find((e) => isMap(e) && Object.keys(e).length === 1 && "$patch" in e) as JsonMap | undefined;
         const elements = patch.filter((e) => e !== listDirective);
         const directive = listDirective === undefined ? "merge" : takeDirective(listDirective, path).directive;
+        if (listDirective !== undefined && dest.length === 0) {
+            // kustomize then commits the directive itself into the object: refused rather than reproduced.
+            throw new PatchError(`$patch: ${directive} on ${path}, which the object does not have: give the list without the directive`);
+        }
         if (directive === "delete") {
             return DELETE;
         }
