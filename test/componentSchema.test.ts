@@ -5,22 +5,13 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
+import * as os from "os";
 import { inferSchema } from "../components/providerHost";
+import { pluginSchemaFromCli } from "../sandbox/lib/programStack";
+import { findBinary } from "../sandbox/lib/toolchain";
+import { assertSameSurface, PackageSchema, SchemaProperty } from "./support/componentSchema";
 
 const ROOT = path.resolve(__dirname, "..");
-
-interface SchemaProperty {
-    description?: string;
-    type?: string;
-    $ref?: string;
-    items?: SchemaProperty;
-    secret?: boolean;
-}
-
-interface PackageSchema {
-    resources: Record<string, { inputProperties: Record<string, SchemaProperty>; properties: Record<string, SchemaProperty>; requiredInputs?: string[] }>;
-    types: Record<string, { type: string; enum?: { value: string }[]; properties?: Record<string, SchemaProperty>; required?: string[] }>;
-}
 
 function declaredNames(file: string, pick: (s: ts.Statement) => ts.NodeArray<ts.ClassElement | ts.TypeElement> | undefined, filter: (m: ts.ClassElement | ts.TypeElement) => boolean = () => true): string[] {
     const source = ts.createSourceFile(file, fs.readFileSync(path.join(ROOT, file), "utf8"), ts.ScriptTarget.ES2020, true);
@@ -69,6 +60,21 @@ describe("the component schema (for Pulumi YAML, Python, Go, C#)", function () {
         const policy = schema.types[ref(r.inputProperties.policyChecks)].properties!;
         assert.deepStrictEqual(values(ref(policy.mode)), ["error", "off", "warn"]);
         assert.deepStrictEqual(values(ref(policy.ignore)), ["disallowed-tags", "image-registry", "minimum-replicas", "network-policy", "resource-requests"]);
+    });
+
+    it("is what `pulumi package get-schema bin/pulumi-resource-welkin-flux` reads from the plugin (the real CLI)", function () {
+        if (findBinary("pulumi") === undefined) {
+            console.log("      SKIPPED: needs the Pulumi CLI from the sandbox toolchain (sandbox/toolchain/build.sh pulumi)");
+            this.skip();
+        }
+        const home = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-flux-schema-"));
+        try {
+            // The CLI prints the schema as it parsed it (its own field order, no analyzer-only fields):
+            // compare what users see, every input and output with its description, and the types.
+            assertSameSurface(JSON.parse(pluginSchemaFromCli(path.join(ROOT, "bin", "pulumi-resource-welkin-flux"), home)) as PackageSchema, schema);
+        } finally {
+            fs.rmSync(home, { recursive: true, force: true });
+        }
     });
 
     it("takes patches as a list of { patch, target } with kustomize's seven target fields", () => {

@@ -7,6 +7,9 @@ import * as os from "os";
 import * as path from "path";
 
 import { inferSchema } from "../components/providerHost";
+import { pluginSchemaFromCli } from "../sandbox/lib/programStack";
+import { findBinary } from "../sandbox/lib/toolchain";
+import { assertSameSurface } from "./support/componentSchema";
 import { packTarball } from "./support/npmPack";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -117,6 +120,13 @@ pulumi.runtime.setMocks({
 });
 `,
         );
+        if (findBinary("pulumi") !== undefined) {
+            // The installed package's plugin, as `packages: { welkin-flux: node_modules/welkin-flux/bin }` runs it.
+            const fromPlugin = JSON.parse(pluginSchemaFromCli(path.join(consumer, "node_modules", "welkin-flux", "bin", "pulumi-resource-welkin-flux"), path.join(work, "pulumi")));
+            assertSameSurface(fromPlugin, JSON.parse(fs.readFileSync(path.join(consumer, "node_modules", "welkin-flux", "dist", "schema.json"), "utf8")));
+        } else {
+            console.log("      (plugin schema not read: needs the Pulumi CLI from the sandbox toolchain, sandbox/toolchain/build.sh pulumi)");
+        }
         const result = JSON.parse(run("node", ["run.js"], consumer).trim().split("\n").pop()!) as { fingerprint: string; registered: string[] };
         assert.strictEqual(result.fingerprint, "SHA256:x");
         assert.ok(result.registered.includes("welkin-flux:index:WelkinFlux"));

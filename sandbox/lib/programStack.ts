@@ -7,7 +7,7 @@ import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigMap, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { toolchainPath } from "./toolchain";
+import { binary, toolchainPath } from "./toolchain";
 
 export const PROGRAM_DIR = path.resolve(__dirname, "..", "..");
 export const PASSPHRASE = "welkin-sandbox";
@@ -42,6 +42,17 @@ export function engineEnv(pulumiDir: string): Record<string, string> {
         // apply the option when tried here, so the sandbox sets the variable the option maps to.
         PULUMI_NODEJS_TSCONFIG_PATH: path.join(PROGRAM_DIR, "tsconfig.pulumi.json"),
     };
+}
+
+/** `pulumi package get-schema <plugin executable>` with the toolchain's CLI: the schema as the engine reads it from the plugin. */
+export function pluginSchemaFromCli(plugin: string, pulumiDir: string): string {
+    return childProcess.execFileSync(binary("pulumi"), ["package", "get-schema", plugin], {
+        cwd: pulumiDir,
+        env: { ...process.env, ...engineEnv(pulumiDir) },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+        maxBuffer: 64 << 20,
+    });
 }
 
 /** Creates (or selects) the stack and sets its settings; the stack file is git-ignored. */

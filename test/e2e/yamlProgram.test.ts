@@ -111,8 +111,8 @@ describe("WelkinFlux from Pulumi YAML (examples/yaml) on the sandbox", function 
         fs.mkdirSync(project);
         const installed = unpackAsDependency(packTarball(work), project);
         assert.ok(!fs.existsSync(path.join(installed, "components")), "the package must run without the TypeScript sources");
-        const program = fs.readFileSync(path.join(EXAMPLE, "Pulumi.yaml"), "utf8").replace("path: ../../bin", "path: node_modules/welkin-flux/bin");
-        assert.match(program, /path: node_modules\/welkin-flux\/bin/);
+        const program = fs.readFileSync(path.join(EXAMPLE, "Pulumi.yaml"), "utf8").replace("welkin-flux: ../../bin", "welkin-flux: ./node_modules/welkin-flux/bin");
+        assert.match(program, /^ {2}welkin-flux: \.\/node_modules\/welkin-flux\/bin$/m);
         fs.writeFileSync(path.join(project, "Pulumi.yaml"), program);
         fs.copyFileSync(path.join(EXAMPLE, `Pulumi.${STACK}.yaml`), path.join(project, `Pulumi.${STACK}.yaml`));
         const fromNpm = await LocalWorkspace.selectStack({ stackName: STACK, workDir: project }, { envVars: engineEnv(pulumiDir()) });
