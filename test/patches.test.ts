@@ -240,6 +240,14 @@ describe("user patches refused at preview, by index and reason", () => {
         ["a JSON 6902 patch without a target", [{ patch: '[{"op": "add", "path": "/metadata/labels/a", "value": "b"}]' }], /a JSON 6902 patch needs a target/],
         ["a strategic merge patch naming no object", [{ patch: "spec:\n  replicas: 2", target: { kind: "Deployment" } }], /a strategic merge patch must give kind and metadata\.name, as kustomize requires/],
         ["a strategic merge patch without a target and without apiVersion", [{ patch: "kind: Deployment\nmetadata: {name: helm-controller, namespace: flux-system}\nspec: {replicas: 2}" }], /patches\[0\] \(strategic merge\): the object it names matches none of the 16 objects/],
+        [
+            "an unquoted label or annotation value YAML reads as a date, number or boolean",
+            [
+                { patch: "kind: Deployment\nmetadata:\n  name: all\n  annotations: {since: 2024-01-01, mode: 0755}", target: { kind: "Deployment" } },
+                { patch: "- op: add\n  path: /metadata/labels/replicas\n  value: 1", target: { kind: "Deployment" } },
+            ],
+            /patches\[0\]\.patch: label and annotation values are strings: quote metadata\.annotations\.since: 2024-01-01, metadata\.annotations\.mode: 755 [^]*patches\[1\]\.patch: label and annotation values are strings: quote \/metadata\/labels\/replicas: 1/,
+        ],
         ["an unknown target field", [{ patch: "[]", target: { kinds: "Deployment" } }], /patches\[0\]\.target has an unknown field "kinds"/],
         ["a target regular expression that does not compile", [{ patch: "[]", target: { name: "(source" } }], /target\.name "\(source" is not a regular expression/],
         ["a label selector that does not parse", [{ patch: "[]", target: { labelSelector: "app in (a" } }], /target\.labelSelector "app in \(a" is not a selector/],

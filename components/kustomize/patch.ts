@@ -37,7 +37,7 @@ export function parsePatch(text: string): ParsedPatch {
         if (invalid) {
             throw new PatchError(`JSON 6902 operation ${invalid.index} is malformed: ${invalid.message.split("\n")[0]}`);
         }
-        return { type: "JSON 6902", operations };
+        return withStringLabels({ type: "JSON 6902", operations });
     }
     if (typeof doc !== "object" || doc === null) {
         throw new PatchError(`it is neither a strategic merge patch (an object) nor a JSON 6902 patch (a list of operations): ${JSON.stringify(doc)}`);
@@ -50,7 +50,50 @@ export function parsePatch(text: string): ParsedPatch {
             "a strategic merge patch must give kind and metadata.name, as kustomize requires; with a target the name only has to be there (e.g. `name: all`)",
         );
     }
-    return { type: "strategic merge", body };
+    return withStringLabels({ type: "strategic merge", body });
+}
+
+function withStringLabels(parsed: ParsedPatch): ParsedPatch {
+    const unquoted = unquotedLabelValues(parsed);
+    if (unquoted.length > 0) {
+        throw new PatchError(`label and annotation values are strings: quote ${unquoted.join(", ")} (YAML reads them as numbers, booleans or dates)`);
+    }
+    return parsed;
+}
+
+/**
+ * kustomize reads label and annotation values as strings whatever they look like (`0755`, `yes`,
+ * `2024-01-01`); YAML would give a number or a date, and the applied object would differ from
+ * Flux's build. Such a value must be quoted.
+ */
+function unquotedLabelValues(parsed: ParsedPatch): string[] {
+    const found: string[] = [];
+    const check = (where: string, map: unknown) => {
+        if (typeof map === "object" && map !== null && !Array.isArray(map)) {
+            for (const [k, v] of Object.entries(map)) {
+                if (typeof v !== "string" && v !== null) {
+                    found.push(`${where}.${k}: ${v instanceof Date ? v.toISOString().slice(0, 10) : JSON.stringify(v)}`);
+                }
+            }
+        }
+    };
+    if (parsed.type === "strategic merge") {
+        const template = ((parsed.body.spec as JsonMap | undefined)?.template as JsonMap | undefined)?.metadata as JsonMap | undefined;
+        for (const [where, meta] of [["metadata", parsed.body.metadata], ["spec.template.metadata", template]] as const) {
+            check(`${where}.labels`, (meta as JsonMap | undefined)?.labels);
+            check(`${where}.annotations`, (meta as JsonMap | undefined)?.annotations);
+        }
+    } else {
+        for (const op of parsed.operations) {
+            const value = (op as { value?: unknown }).value;
+            if (/\/(labels|annotations)$/.test(op.path)) {
+                check(op.path, value);
+            } else if (/\/(labels|annotations)\/[^/]+$/.test(op.path) && value !== undefined && typeof value !== "string") {
+                found.push(`${op.path}: ${value instanceof Date ? value.toISOString().slice(0, 10) : JSON.stringify(value)}`);
+            }
+        }
+    }
+    return found;
 }
 
 type Matcher = (o: KubeObject) => boolean;
