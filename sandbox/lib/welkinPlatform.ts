@@ -175,8 +175,7 @@ export function allowedReposConstraint(repos: string[], enforcementAction: "deny
     };
 }
 
-/** A kwok-managed node with room for the Flux controllers. */
-/** A kwok-run Node; a dedicated node group gets its own labels and taints. */
+/** A kwok-managed node with room for the Flux controllers; a dedicated node group gets its own labels and taints. */
 export function kwokNode(name = "kwok-node-0", group: { labels?: Record<string, string>; taints?: { key: string; value: string; effect: string }[] } = {}): Obj {
     return {
         apiVersion: "v1",
