@@ -7,16 +7,7 @@ import { FluxPatchArgs, WelkinFluxArgs } from "../components/args";
 import { resolveWelkinFluxConfig } from "../components/config";
 import { renderFluxManifests } from "../components/render/fluxManifests";
 import { assertAppliedIsKustomizeBuild } from "./support/kustomize";
-
-/** A small deterministic PRNG (mulberry32). */
-function random(seed: number): () => number {
-    return () => {
-        seed = (seed + 0x6d2b79f5) | 0;
-        let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
+import { seededRandom } from "./support/random";
 
 /** What the generator knows of a Deployment while its operations run. */
 interface Shape {
@@ -74,7 +65,7 @@ describe("generated JSON 6902 patches: fast-json-patch in the component equals k
         );
     for (let seed = 1; seed <= 12; seed++) {
         it(`seed ${seed}: 4 patches of 2–5 operations each`, () => {
-            const next = random(seed);
+            const next = seededRandom(seed);
             const shapes = shapesOf();
             const patches = [0, 1, 2, 3].map((n) => generatedPatch(next, n, shapes));
             assertAppliedIsKustomizeBuild(renderFluxManifests(resolveWelkinFluxConfig("f", { ...base, patches })));

@@ -7,16 +7,7 @@ import { FluxPatchArgs, WelkinFluxArgs } from "../components/args";
 import { resolveWelkinFluxConfig } from "../components/config";
 import { renderFluxManifests } from "../components/render/fluxManifests";
 import { assertAppliedIsKustomizeBuild } from "./support/kustomize";
-
-/** A small deterministic PRNG (mulberry32): the same seed gives the same patches. */
-function random(seed: number): () => number {
-    return () => {
-        seed = (seed + 0x6d2b79f5) | 0;
-        let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
+import { seededRandom } from "./support/random";
 
 type Map = Record<string, unknown>;
 
@@ -73,7 +64,7 @@ describe("generated strategic merge patches: the component's merge equals kubect
     const base: WelkinFluxArgs = { clusterName: "dev", repository: { owner: "acme", name: "fleet" } };
     for (let seed = 1; seed <= 12; seed++) {
         it(`seed ${seed}: 4 patches of 2–5 edits each`, () => {
-            const next = random(seed);
+            const next = seededRandom(seed);
             const patches = [0, 1, 2, 3].map((n) => generatedPatch(next, n));
             const manifests = renderFluxManifests(resolveWelkinFluxConfig("f", { ...base, patches }));
             assertAppliedIsKustomizeBuild(manifests);
