@@ -265,8 +265,9 @@ function readVerified(version: string, manifest: BundledManifest): string {
     if (!fs.existsSync(file)) {
         throw new Error(
             `The bundled Flux manifest ${file} is missing: it must be ${manifestOrigin(version, manifest)}, sha256 ${manifest.sha256}. ` +
-                `Reinstall welkin-flux; when building it from source, run \`npm run bundle-manifests\` (it copies and checks the file ` +
-                `from ../shared/upstream/flux-${version}/, or from $WELKIN_FLUX_UPSTREAM).`,
+                `Reinstall welkin-flux. In a checkout of its source, run \`npm run bundle-manifests\`: it gets the file from ` +
+                `$WELKIN_FLUX_UPSTREAM, the Flux CLI or the Flux release and checks its sha256, or prints the command that makes it ` +
+                `and where to put the output.`,
         );
     }
     const text = verifiedText(fs.readFileSync(file), manifest.sha256, file, manifestOrigin(version, manifest));
