@@ -1,13 +1,13 @@
 // The route for a clone with the network and no Flux CLI: the Flux release's own CLI, downloaded.
 //
-// Flux publishes no file per release that is `flux install --export` byte for byte. Its release
-// assets are the CLI archives, `install.yaml` (a `kustomize build` of the repository's
-// manifests/install, without the CLI's header and namespace settings) and `manifests.tar.gz` (the
-// per-controller inputs the CLI builds from). The OCI artifact ghcr.io/fluxcd/flux-manifests is a
-// real `flux install --export`, but only with both image controllers, and only by the registry
-// protocol. The release's CLI archive is what makes both files exactly: the CLI of that version
-// prints the manifests it embeds. So this route downloads it, checks it against the release's
-// checksums file, runs it like the Flux CLI route, and deletes it.
+// No asset of a Flux release is `flux install --export` byte for byte. The assets are the CLI
+// archives, `install.yaml` (a `kustomize build` of the repository's manifests/install, without the
+// CLI's header and settings) and `manifests.tar.gz` (the per-controller inputs the CLI builds
+// from). The OCI artifact ghcr.io/fluxcd/flux-manifests is a real `flux install --export`, but
+// only with both image controllers, and only by the registry protocol. The release's CLI is what
+// makes both files exactly: the CLI of that version prints the manifests it embeds. So this route
+// downloads it, checks it against the release's checksums file, runs it like the Flux CLI route,
+// and deletes it.
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
