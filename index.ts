@@ -19,14 +19,53 @@ function nonEmpty<T>(list: T[] | undefined): T[] | undefined {
     return list === undefined || list.length === 0 ? undefined : list;
 }
 
+/** The SDK's own record of which settings the stack file holds encrypted (not in its type declarations). */
+const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret;
+
 /**
  * A secret setting, or undefined when it is not set. Decided from the raw value, synchronously:
  * a provider given a secret-wrapped `undefined` cannot tell it from a value not yet known, and
  * then skips the server-side dry run that makes a preview check anything against the cluster.
+ *
+ * A value stored in plain text is refused. Pulumi.yaml cannot declare these settings
+ * `secret: true`: the CLI then requires every stack to set them (they are optional here) and
+ * treats a default as an unencrypted value. So the program refuses instead, at preview, before
+ * the value reaches any resource, naming the fix and never the value.
  */
 function optionalSecret(key: string): pulumi.Output<string> | undefined {
-    const raw = pulumi.runtime.getConfig(`${pulumi.getProject()}:${key}`);
-    return raw === undefined || raw === "" ? undefined : config.requireSecret(key);
+    const fullKey = `${pulumi.getProject()}:${key}`;
+    const raw = pulumi.runtime.getConfig(fullKey);
+    if (raw === undefined || raw === "") {
+        return undefined;
+    }
+    if (!isConfigSecret(fullKey)) {
+        throw new pulumi.RunError(
+            `The setting ${key} is stored in plain text in Pulumi.${pulumi.getStack()}.yaml, and it holds a secret. Encrypt it: ` +
+                `pulumi config set --secret ${key} "$(cat <file>)"  (or: pulumi config set --secret ${key} < <file>). ` +
+                `If the file was committed or shared, rotate the credential too. Nothing was created.`,
+        );
+    }
+    return config.requireSecret(key);
+}
+
+/**
+ * The host Flux fetches a GitHub repository from over SSH, from the API base URL the github
+ * provider uses: github.com for api.github.com, `<name>.ghe.com` for GitHub Enterprise Cloud's
+ * `api.<name>.ghe.com`, and the server's host for a GitHub Enterprise Server (`https://<host>/api/v3/`).
+ */
+function githubHostOf(baseUrl: string | undefined): string | undefined {
+    if (baseUrl === undefined) {
+        return undefined;
+    }
+    let url: URL;
+    try {
+        url = new URL(baseUrl);
+    } catch {
+        throw new pulumi.RunError(`githubBaseUrl ${JSON.stringify(baseUrl)} is not a URL: give the GitHub API's base URL, e.g. https://github.example.com/api/v3/.`);
+    }
+    // An API served at the root of an api. host (github.com, GHE.com) is beside the git host.
+    const atRoot = url.pathname.replace(/\/+$/, "") === "";
+    return atRoot ? url.hostname.toLowerCase().replace(/^api\./, "") : url.hostname.toLowerCase();
 }
 
 const kubeconfig = optionalSecret("kubeconfig");
@@ -55,7 +94,7 @@ const flux = new WelkinFlux(
         clusterName: config.require("clusterName"),
         repository:
             gitUrl === undefined
-                ? { owner: optional("githubOwner") ?? "", name: optional("githubRepository") ?? "", branch: config.get("githubBranch") }
+                ? { owner: optional("githubOwner") ?? "", name: optional("githubRepository") ?? "", branch: config.get("githubBranch"), githubHost: githubHostOf(optional("githubBaseUrl")) }
                 : { url: gitUrl, name: optional("githubRepository"), branch: config.get("githubBranch"), pushKey: optionalSecret("gitPushKey") },
         parentNamespace: config.get("parentNamespace"),
         extraParentNamespaces: config.getObject<string[]>("extraParentNamespaces"),

@@ -27,8 +27,19 @@ export type DeployKeyAlgorithm = (typeof DeployKeyAlgorithm)[keyof typeof Deploy
  * `owner` and `name`; on any other git server (GitLab, Gitea, Bitbucket, self-hosted) give `url`.
  */
 export interface RepositoryArgs {
-    /** GitHub user or organisation. Must match the `owner` of the github provider. Not used with `url`. */
+    /**
+     * GitHub user or organisation. The github provider commits and registers the deploy key under
+     * its own `owner`, so the two must match: the preview reads the repository through the provider
+     * and fails naming both owners when they differ. Not with `url`.
+     */
     owner?: string;
+    /**
+     * The GitHub host Flux fetches from over SSH: `github.com` (default), or your GitHub Enterprise
+     * Server's SSH host (e.g. `github.example.com`, or `github.example.com:2222` for another port),
+     * the server whose API the github provider's `baseUrl` points at. The GitRepository URL is
+     * `ssh://git@<githubHost>/<owner>/<name>.git`; any host but github.com needs `knownHosts`. Not with `url`.
+     */
+    githubHost?: string;
     /**
      * Repository name (without `.git`). Also names the Flux objects: `<name>-repo`, `<name>-auth`.
      * With `url`: default the last segment of its path, without `.git`.

@@ -7,6 +7,8 @@ export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 export const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 export const GITHUB_REPOSITORY = /^[A-Za-z0-9._-]{1,100}$/;
+/** A host name with an optional port, as it stands after `git@` in an SSH URL (no scheme, user or path). */
+export const SSH_HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$/;
 export const PATH_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 // An image repository prefix: host[:port][/path], no scheme, tag or digest.
 export const REGISTRY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;

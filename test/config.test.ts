@@ -26,7 +26,7 @@ function assertOneProblem(args: unknown, expected: string): void {
 describe("resolveWelkinFluxConfig", () => {
     it("applies the documented defaults", () => {
         const c = resolveWelkinFluxConfig("flux", valid);
-        assert.deepStrictEqual(c.repository, { owner: "acme", name: "fleet-infra", branch: "main", url: "ssh://git@github.com/acme/fleet-infra.git" });
+        assert.deepStrictEqual(c.repository, { owner: "acme", name: "fleet-infra", branch: "main", url: "ssh://git@github.com/acme/fleet-infra.git", githubHost: "github.com" });
         assert.strictEqual(c.gitServer, "github");
         assert.strictEqual(c.parentNamespace, "production");
         assert.deepStrictEqual(c.parentNamespaces, ["production"]);
@@ -208,6 +208,37 @@ describe("resolveWelkinFluxConfig", () => {
             assert.match(err.message, /\n {2}- parentNamespace must be a non-empty namespace name; got ""\./);
             assert.match(err.message, /\n {2}- syncInterval "soon" is not a Flux interval/);
         }
+    });
+
+    describe("GitHub: Flux fetches from the server and owner the files are written to", () => {
+        const gheKnownHosts = "github.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+
+        it("builds the GitRepository URL from githubHost (GitHub Enterprise Server), with its own known_hosts", () => {
+            const c = resolveWelkinFluxConfig("f", { ...valid, repository: { ...valid.repository, githubHost: "github.example.com" }, knownHosts: gheKnownHosts });
+            assert.strictEqual(c.repository.url, "ssh://git@github.example.com/acme/fleet-infra.git");
+            assert.strictEqual(c.knownHosts, gheKnownHosts);
+            const port = resolveWelkinFluxConfig("f", { ...valid, repository: { ...valid.repository, githubHost: "github.example.com:2222" }, knownHosts: gheKnownHosts });
+            assert.strictEqual(port.repository.url, "ssh://git@github.example.com:2222/acme/fleet-infra.git");
+        });
+
+        it("requires knownHosts for any GitHub host but github.com, and refuses a host that is a URL", () => {
+            assert.deepStrictEqual(problemsOf({ ...valid, repository: { ...valid.repository, githubHost: "github.example.com:2222" } }), [
+                'knownHosts is required with repository.githubHost "github.example.com:2222": the default is github.com\'s published host keys, which cannot verify another server. ' +
+                    "Give that server's host key lines (e.g. from `ssh-keyscan -p 2222 github.example.com`, checked against the fingerprints its administrator publishes).",
+            ]);
+            assert.strictEqual(resolveWelkinFluxConfig("f", { ...valid, repository: { ...valid.repository, githubHost: "github.com" } }).repository.url, "ssh://git@github.com/acme/fleet-infra.git");
+            const [urlHost] = problemsOf({ ...valid, repository: { ...valid.repository, githubHost: "https://github.example.com/api/v3" }, knownHosts: gheKnownHosts });
+            assert.match(urlHost, /^repository\.githubHost "https:\/\/github\.example\.com\/api\/v3" is not a host name: .*without https:\/\/ or a path\.$/);
+        });
+
+        it("refuses owner or githubHost beside url, naming both instead of dropping one", () => {
+            const url = "ssh://git@git.example.com/team/fleet.git";
+            const knownHosts = "git.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+            assert.deepStrictEqual(problemsOf({ clusterName: "dev", repository: { owner: "acme", githubHost: "github.com", url }, knownHosts, deployKey: { readOnly: false } }), [
+                `repository.owner "acme" and repository.url "${url}" were both given: owner is only for GitHub, where the component builds the URL itself. Remove owner to use the URL on any git server, or remove url to use GitHub.`,
+                `repository.githubHost "github.com" and repository.url "${url}" were both given: githubHost is only for GitHub, where the component builds the URL itself. Remove githubHost to use the URL on any git server, or remove url to use GitHub.`,
+            ]);
+        });
     });
 
     describe("any git server (repository.url) and your own key (deployKey.privateKey)", () => {

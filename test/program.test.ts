@@ -202,6 +202,36 @@ describe("the program (index.ts) under mocks", () => {
         assert.strictEqual(await unwrap(program.deployKeyFingerprint), fingerprint);
     });
 
+    it("GitHub Enterprise: Flux fetches from the host of githubBaseUrl, which needs its knownHosts", async () => {
+        const gitUrlOf = (m: RecordingMocks) => ((m.ofType("kubernetes:source.toolkit.fluxcd.io/v1:GitRepository")[0].inputs.spec as { url: string }).url);
+        const ghe = "github.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+        const server = await runStack("dev", { "welkin-flux:kubeconfig": TEST_KUBECONFIG, "welkin-flux:githubBaseUrl": "https://github.example.com/api/v3/", "welkin-flux:knownHosts": ghe });
+        assert.strictEqual(gitUrlOf(server.mocks), "ssh://git@github.example.com/example-org/fleet-infra.git");
+        const cloud = await runStack("dev", { "welkin-flux:kubeconfig": TEST_KUBECONFIG, "welkin-flux:githubBaseUrl": "https://api.octo.ghe.com/", "welkin-flux:knownHosts": ghe });
+        assert.strictEqual(gitUrlOf(cloud.mocks), "ssh://git@octo.ghe.com/example-org/fleet-infra.git");
+        const dotcom = await runStack("dev", { "welkin-flux:kubeconfig": TEST_KUBECONFIG, "welkin-flux:githubBaseUrl": "https://api.github.com/" });
+        assert.strictEqual(gitUrlOf(dotcom.mocks), "ssh://git@github.com/example-org/fleet-infra.git");
+        await assert.rejects(
+            runStack("dev", { "welkin-flux:kubeconfig": TEST_KUBECONFIG, "welkin-flux:githubBaseUrl": "https://github.example.com/api/v3/" }),
+            /knownHosts is required with repository\.githubHost "github\.example\.com"/,
+        );
+    });
+
+    it("refuses a key, token or kubeconfig stored in plain text in the stack file, naming the setting and never the value", async () => {
+        for (const key of ["kubeconfig", "githubToken", "gitPushKey", "deployKeyPrivateKey"]) {
+            const value = `plain-${key}-value-0123456789`;
+            const settings: Record<string, string> = key === "gitPushKey" || key === "deployKeyPrivateKey" ? { "welkin-flux:gitUrl": "ssh://git@git.example.com/team/fleet.git" } : {};
+            await assert.rejects(
+                runStack("dev", { ...settings, [`welkin-flux:${key}`]: value }, []),
+                (e: Error) => {
+                    assert.match(e.message, new RegExp(`^The setting ${key} is stored in plain text in Pulumi\\.test\\.yaml, and it holds a secret\\. Encrypt it: pulumi config set --secret ${key} `));
+                    assert.ok(!e.message.includes(value));
+                    return true;
+                },
+            );
+        }
+    });
+
     it("previews deterministically and without any network connection", async () => {
         const connect = net.Socket.prototype.connect;
         const attempts: string[] = [];

@@ -2,8 +2,8 @@
 // manifests are committed and how the Flux objects are named.
 import * as pulumi from "@pulumi/pulumi";
 import { RepositoryArgs } from "../args";
-import { DEFAULT_BRANCH, FLUX_NAMESPACE } from "../defaults";
-import { checkBranchName, checkKnownHosts, DNS1123_LABEL, GITHUB_OWNER, GITHUB_REPOSITORY, PATH_SEGMENT, q } from "../validators";
+import { DEFAULT_BRANCH, DEFAULT_GITHUB_HOST, FLUX_NAMESPACE } from "../defaults";
+import { checkBranchName, checkKnownHosts, DNS1123_LABEL, GITHUB_OWNER, GITHUB_REPOSITORY, PATH_SEGMENT, q, SSH_HOST } from "../validators";
 import { sshUrlProblem } from "../gitTarget/inputs";
 import { ownKeyProblems } from "../keys/ownKey";
 import { asSecret, Resolved } from "./problems";
@@ -19,7 +19,7 @@ export type GitServerKind = "github" | "ssh";
 
 export interface RepositoryConfig {
     /** `url` is what gotk-sync.yaml's GitRepository fetches, as `flux create source git --url` takes it. */
-    repository: { owner?: string; name: string; branch: string; url: string };
+    repository: { owner?: string; name: string; branch: string; url: string; githubHost?: string };
     gitServer: GitServerKind;
     /** With `repository.url`: the key the files are pushed with, when it is not the deploy key. */
     pushKey?: pulumi.Input<string>;
@@ -98,12 +98,23 @@ function keyTextProblems(field: string, key: unknown): string[] {
     return ownKeyProblems(key).map((m) => m.split("deployKey.privateKey").join(field));
 }
 
+/** GitHub's fields beside `url` would be dropped silently: name what was given and let the user choose. */
+function githubFieldsBesideUrlProblems(repo: Partial<RepositoryArgs>): string[] {
+    return (["owner", "githubHost"] as const)
+        .filter((field) => repo[field] !== undefined)
+        .map(
+            (field) =>
+                `repository.${field} ${q(repo[field])} and repository.url ${q(repo.url)} were both given: ${field} is only for GitHub, ` +
+                `where the component builds the URL itself. Remove ${field} to use the URL on any git server, or remove url to use GitHub.`,
+        );
+}
+
 /** `repository.url`: any git server over SSH; the name, known_hosts and a push key follow from it. */
 function sshRepositoryProblems(repo: Partial<RepositoryArgs>, knownHosts: unknown): string[] {
-    const problems: string[] = [];
+    const problems: string[] = [...githubFieldsBesideUrlProblems(repo)];
     const urlProblem = sshUrlProblem(repo.url);
     if (urlProblem !== undefined) {
-        return [`repository.${urlProblem}.`];
+        return [...problems, `repository.${urlProblem}.`];
     }
     if (repo.name !== undefined) {
         problems.push(...(typeof repo.name === "string" && repo.name !== "" ? objectNameProblems(repo.name, "repository.name") : [`repository.name must be a non-empty string; got ${q(repo.name)}.`]));
@@ -120,8 +131,30 @@ function sshRepositoryProblems(repo: Partial<RepositoryArgs>, knownHosts: unknow
     return problems;
 }
 
-function githubRepositoryProblems(repo: Partial<RepositoryArgs>): string[] {
-    const problems = [...ownerProblems(repo.owner), ...nameProblems(repo.name)];
+/** A GitHub Enterprise Server has its own host keys: github.com's published ones cannot verify it. */
+function githubHostProblems(host: unknown, knownHosts: unknown): string[] {
+    if (host === undefined) {
+        return [];
+    }
+    if (typeof host !== "string" || !SSH_HOST.test(host)) {
+        return [
+            `repository.githubHost ${q(host)} is not a host name: give the GitHub server's SSH host as it stands after "git@" in a clone URL, ` +
+                `lowercase, optionally with a port (for example "github.example.com" or "github.example.com:2222"), without https:// or a path.`,
+        ];
+    }
+    if (host !== DEFAULT_GITHUB_HOST && knownHosts === undefined) {
+        const [hostname, port] = host.split(":");
+        return [
+            `knownHosts is required with repository.githubHost ${q(host)}: the default is github.com's published host keys, which cannot ` +
+                `verify another server. Give that server's host key lines (e.g. from \`ssh-keyscan ${port ? `-p ${port} ` : ""}${hostname}\`, ` +
+                `checked against the fingerprints its administrator publishes).`,
+        ];
+    }
+    return [];
+}
+
+function githubRepositoryProblems(repo: Partial<RepositoryArgs>, knownHosts: unknown): string[] {
+    const problems = [...ownerProblems(repo.owner), ...nameProblems(repo.name), ...githubHostProblems(repo.githubHost, knownHosts)];
     if (repo.pushKey !== undefined) {
         problems.push(`repository.pushKey is only used with repository.url; on GitHub the files are committed through its API. Remove pushKey.`);
     }
@@ -150,7 +183,7 @@ export function resolveRepository(repository: unknown, knownHosts: unknown, comm
     if (repository === undefined || repository === null || typeof repository !== "object") {
         problems.push(`repository is required: { owner: "<GitHub user or organisation>", name: "<repository>", branch?: "main" }.`);
     } else {
-        problems.push(...(gitServer === "ssh" ? sshRepositoryProblems(repo, knownHosts) : githubRepositoryProblems(repo)));
+        problems.push(...(gitServer === "ssh" ? sshRepositoryProblems(repo, knownHosts) : githubRepositoryProblems(repo, knownHosts)));
         if (repo.branch !== undefined) {
             problems.push(...checkBranchName("repository.branch", repo.branch));
         }
@@ -160,10 +193,11 @@ export function resolveRepository(repository: unknown, knownHosts: unknown, comm
     problems.push(...commitMessagePrefixProblems(prefix));
     const name = (repo.name ?? (gitServer === "ssh" && typeof repo.url === "string" ? repositoryNameFromUrl(repo.url) : undefined)) as string;
     // gotk-sync.yaml carries the URL exactly as `flux create source git --url=...` would.
-    const url = gitServer === "ssh" ? (repo.url as string) : `ssh://git@github.com/${repo.owner}/${name}.git`;
+    const githubHost = gitServer === "github" ? (repo.githubHost ?? DEFAULT_GITHUB_HOST) : undefined;
+    const url = gitServer === "ssh" ? (repo.url as string) : `ssh://git@${githubHost}/${repo.owner}/${name}.git`;
     return {
         value: {
-            repository: { owner: repo.owner, name, branch: repo.branch ?? DEFAULT_BRANCH, url },
+            repository: { owner: repo.owner, name, branch: repo.branch ?? DEFAULT_BRANCH, url, ...(githubHost === undefined ? {} : { githubHost }) },
             gitServer,
             pushKey: asSecret(repo.pushKey),
             knownHosts: knownHosts as pulumi.Input<string> | undefined,

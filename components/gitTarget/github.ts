@@ -9,15 +9,60 @@ import { DeployKey } from "../steps/deployKey";
 import { CommittedFiles, GitTarget } from "./gitTarget";
 import { fileMessage } from "./inputs";
 
-function registerDeployKey(name: string, config: WelkinFluxConfig, base: ChildOptions, key: DeployKey): github.RepositoryDeployKey {
+/**
+ * The repository's name, once GitHub has confirmed that the github provider reaches
+ * `<owner>/<name>`. RepositoryFile and RepositoryDeployKey take only the name: the owner is the
+ * provider's (its `owner`, `GITHUB_OWNER`, or the token's user), so a provider for another owner
+ * would commit and register the key elsewhere while Flux fetches from `repository.owner`. The
+ * check reads the repository through the same provider (and `baseUrl`) as the writes, at
+ * preview, and everything written to GitHub waits for it.
+ */
+export function confirmedRepositoryName(config: WelkinFluxConfig, parent: pulumi.Resource): pulumi.Output<string> {
+    const { owner, name } = config.repository;
+    const read = github.getRepository({ name }, { parent }).then(
+        (found) => {
+            // A mock that echoes its inputs gives no fullName: nothing to compare.
+            if (typeof found.fullName === "string" && found.fullName.toLowerCase() !== `${owner}/${name}`.toLowerCase()) {
+                throw new Error(ownerMismatch(owner!, name, found.fullName));
+            }
+            return name;
+        },
+        (e: unknown) => {
+            throw new Error(unreadable(owner!, name, e));
+        },
+    );
+    return pulumi.output(read);
+}
+
+function ownerMismatch(owner: string, name: string, found: string): string {
+    const providerOwner = found.split("/")[0];
+    return (
+        `WelkinFlux: the github provider would write to ${found}, but repository.owner is "${owner}" and Flux would fetch ${owner}/${name}. ` +
+        `The provider's owner is "${providerOwner}" (its owner argument, GITHUB_OWNER, or the token's user). Give the component a provider ` +
+        `for "${owner}" (providers: { github: new github.Provider("github", { owner: "${owner}" }) }), or set repository.owner to ` +
+        `"${providerOwner}". Nothing was written to GitHub.`
+    );
+}
+
+function unreadable(owner: string, name: string, e: unknown): string {
+    const reason = (e instanceof Error ? e.message : String(e)).trim() || "GitHub gave no reason";
+    return (
+        `WelkinFlux: the github provider cannot read the repository "${name}" under its owner (${reason}). repository.owner is "${owner}": ` +
+        `the provider must be configured for that owner (github.Provider { owner: "${owner}" } in providers.github, or GITHUB_OWNER for the ` +
+        `default provider), reach the right server (baseUrl for GitHub Enterprise), and hold a token that can read ${owner}/${name} ` +
+        `(README: Troubleshooting, "GitHub"). Nothing was written to GitHub.`
+    );
+}
+
+function registerDeployKey(name: string, config: WelkinFluxConfig, base: ChildOptions, key: DeployKey, repository: pulumi.Output<string>): github.RepositoryDeployKey {
     return new github.RepositoryDeployKey(
         `${name}-deploy-key`,
-        { repository: config.repository.name, title: config.deployKey.title, key: key.publicKeyOpenssh, readOnly: config.deployKey.readOnly },
+        { repository, title: config.deployKey.title, key: key.publicKeyOpenssh, readOnly: config.deployKey.readOnly },
         childOptions(base, ...key.resources),
     );
 }
 
-function commitFiles(name: string, config: WelkinFluxConfig, base: ChildOptions, files: FluxFile[]): CommittedFiles {
+function commitFiles(name: string, config: WelkinFluxConfig, base: ChildOptions, files: FluxFile[], repository: pulumi.Output<string>): CommittedFiles {
     const commits: github.RepositoryFile[] = [];
     for (const f of files) {
         const stem = f.path.split("/").pop()!.replace(/\.yaml$/, "");
@@ -26,7 +71,7 @@ function commitFiles(name: string, config: WelkinFluxConfig, base: ChildOptions,
             new github.RepositoryFile(
                 `${name}-${stem}`,
                 {
-                    repository: config.repository.name,
+                    repository,
                     branch: config.repository.branch,
                     file: f.path,
                     content: f.content,
@@ -39,14 +84,17 @@ function commitFiles(name: string, config: WelkinFluxConfig, base: ChildOptions,
         );
     }
     return {
-        files: pulumi.all(commits.map((c) => pulumi.all([c.file, c.commitSha]))).apply((pairs) => pairs.map(([path, commitSha]) => ({ path, commitSha }))),
+        // The paths are our own inputs (GitHub stores each as given); each commit is GitHub's, or ""
+        // where a unit test's mocks give none (Pulumi's testing guide echoes the inputs).
+        files: pulumi.all(commits.map((c) => c.commitSha)).apply((shas) => files.map((f, i) => ({ path: f.path, commitSha: shas[i] ?? "" }))),
         resources: commits.slice(-1),
     };
 }
 
 export function githubTarget(name: string, config: WelkinFluxConfig, base: ChildOptions): GitTarget {
+    const repository = confirmedRepositoryName(config, base.parent);
     return {
-        registerDeployKey: (key) => registerDeployKey(name, config, base, key),
-        commitFiles: (files) => commitFiles(name, config, base, files),
+        registerDeployKey: (key) => registerDeployKey(name, config, base, key, repository),
+        commitFiles: (files) => commitFiles(name, config, base, files, repository),
     };
 }

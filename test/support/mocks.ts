@@ -80,10 +80,31 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
                 state.commits = (args.inputs.files as { path: string }[]).map((f) => ({ path: f.path, commitSha: `commit-of-${f.path}` }));
                 break;
         }
-        return { id: args.custom === false ? undefined : `${args.name}-id`, state };
+        const id = args.custom === false ? undefined : `${args.name}-id`;
+        if (args.type === "pulumi:providers:github" && typeof args.inputs.owner === "string") {
+            this.githubOwners.set(id!, args.inputs.owner);
+        }
+        return { id, state };
     }
 
+    /** Each github provider's `owner`, by its id (an invoke names its provider as `urn::id`). */
+    private readonly githubOwners = new Map<string, string>();
+
+    /** The owner of a github provider given none (GITHUB_OWNER, or the token's user); null: none can be found. */
+    constructor(readonly defaultGithubOwner: string | null = "acme") {}
+
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+        if (args.token === "github:index/getRepository:getRepository") {
+            // As GitHub answers it: the repository under the provider's owner.
+            // A provider without an owner takes the token's user, as the default provider does.
+            const owner = (args.provider !== undefined ? this.githubOwners.get(args.provider.split("::").pop()!) : undefined) ?? this.defaultGithubOwner;
+            if (owner === null) {
+                // As the engine relays a provider's failure: a gRPC error whose details the SDK reports.
+                const message = `GET https://api.github.com/repos/<token's user>/${args.inputs.name}: 404 Not Found []`;
+                throw Object.assign(new Error(message), { details: message });
+            }
+            return { name: args.inputs.name, fullName: `${owner}/${args.inputs.name}` };
+        }
         throw new Error(`unexpected provider function call ${args.token}(${JSON.stringify(args.inputs)})`);
     }
 
@@ -101,8 +122,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
     }
 }
 
-export async function useMocks(): Promise<RecordingMocks> {
-    const mocks = new RecordingMocks();
+export async function useMocks(defaultGithubOwner?: string | null): Promise<RecordingMocks> {
+    const mocks = new RecordingMocks(defaultGithubOwner);
     await pulumi.runtime.setMocks(mocks, "welkin-flux", "test", false);
     return mocks;
 }
