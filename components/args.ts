@@ -1,8 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { FluxExtraComponent } from "./fluxDistribution";
+import { FluxExtraComponent, FluxVersion } from "./fluxDistribution";
 import { PolicyName } from "./policy/welkinPolicies";
 
 export { PolicyName } from "./policy/welkinPolicies";
+export { FluxVersion } from "./fluxDistribution";
 
 /** How the Welkin policy checks report (an `as const` object: an enum in the component schema). */
 export const PolicyMode = { Warn: "warn", Error: "error", Off: "off" } as const;
@@ -157,8 +158,8 @@ export interface WelkinFluxArgs {
      * refused with an explanation instead of failing at run time.
      */
     namespace?: string;
-    /** Flux version. Default `v2.1.2`; must be one the package bundles. */
-    fluxVersion?: string;
+    /** Flux version, one the package bundles (`SUPPORTED_FLUX_VERSIONS`). Default `v2.1.2`. */
+    fluxVersion?: FluxVersion;
     /** Extra Flux controllers: both image controllers, or none. */
     componentsExtra?: FluxExtraComponent[];
     /** How often Flux fetches the repository and reconciles (Go duration). Default `1m`. */

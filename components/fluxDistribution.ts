@@ -78,7 +78,14 @@ const FLUX_2_LOCKDOWN_FLAGS: Record<LockdownFlag, FluxController[]> = {
     defaultServiceAccount: ["kustomize-controller", "helm-controller"],
 };
 
-const RELEASES: Record<string, FluxRelease> = {
+/**
+ * The Flux versions this package bundles (an `as const` object: an enum in the component schema,
+ * the same strings for TypeScript, so a typo fails to compile).
+ */
+export const FluxVersion = { V2_1_2: "v2.1.2", V2_9_4: "v2.9.4" } as const;
+export type FluxVersion = (typeof FluxVersion)[keyof typeof FluxVersion];
+
+const RELEASES: Record<FluxVersion, FluxRelease> = {
     "v2.1.2": {
         kubernetesMin: "1.25",
         controllers: {
@@ -139,8 +146,8 @@ const RELEASES: Record<string, FluxRelease> = {
     },
 };
 
-export const DEFAULT_FLUX_VERSION = "v2.1.2";
-export const SUPPORTED_FLUX_VERSIONS: readonly string[] = Object.keys(RELEASES);
+export const DEFAULT_FLUX_VERSION: FluxVersion = "v2.1.2";
+export const SUPPORTED_FLUX_VERSIONS: readonly FluxVersion[] = Object.keys(RELEASES) as FluxVersion[];
 
 /** The registry prefix every Flux image in the bundled manifests uses. */
 export const UPSTREAM_IMAGE_REGISTRY = "ghcr.io/fluxcd";
@@ -176,7 +183,7 @@ export class UnsupportedFluxVersionError extends Error {
     }
 }
 
-export function isSupportedFluxVersion(version: string): boolean {
+export function isSupportedFluxVersion(version: string): version is FluxVersion {
     return Object.prototype.hasOwnProperty.call(RELEASES, version);
 }
 

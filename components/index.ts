@@ -2,11 +2,12 @@
 // "Using the component". Importing it creates no resources.
 export { WelkinFlux, WELKIN_FLUX_TYPE } from "./welkinFlux";
 export type { CommittedFile } from "./welkinFlux";
+// The string choices are values too (as-const objects), e.g. DeployKeyAlgorithm.ECDSA.
+export { DeployKeyAlgorithm, FluxVersion, PolicyMode } from "./args";
 export type {
     WelkinFluxArgs,
     RepositoryArgs,
     DeployKeyArgs,
-    DeployKeyAlgorithm,
     LockdownArgs,
     ImagePullSecretArgs,
     PolicyChecksArgs,
