@@ -38,3 +38,12 @@ export function objectResourceName(prefix: string, obj: KubeObject, withNamespac
     const ns = withNamespace && obj.metadata.namespace ? `${obj.metadata.namespace}-` : "";
     return `${prefix}-${obj.kind.toLowerCase()}-${ns}${obj.metadata.name}`;
 }
+
+/**
+ * An object's `metadata.name` as applied. The kubernetes provider always reports the name it was
+ * given; a unit test's mocks may report no metadata at all, and the output is then the name we
+ * asked for rather than undefined behind a `string` type. Unknown at preview stays unknown.
+ */
+export function appliedName(resource: { metadata: pulumi.Output<{ name?: string } | undefined> }, asked: string): pulumi.Output<string> {
+    return resource.metadata.apply((m) => m?.name ?? asked);
+}

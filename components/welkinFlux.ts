@@ -7,6 +7,7 @@ import { CommittedFile, GitTarget } from "./gitTarget/gitTarget";
 import { githubTarget } from "./gitTarget/github";
 import { registrationNotice, sshTarget } from "./gitTarget/ssh";
 import { KubeAccess } from "./kube/access";
+import { appliedName } from "./kubeObjectResource";
 import { expectedFindings, summarizeFindings } from "./policy/welkinPolicies";
 import { filesInCommitOrder, FluxManifests, renderFluxManifests } from "./render/fluxManifests";
 import { FluxPatchProblems } from "./render/userPatches";
@@ -103,15 +104,15 @@ export class WelkinFlux extends pulumi.ComponentResource {
         const { gitRepository, kustomization } = installed.sync;
         createFluxTeardown(name, config, access, [...prerequisites, ...installed.supporting, ...installed.controllers, ...installed.services, gitRepository, kustomization], base); // 9
 
-        this.namespace = anchor.metadata.name;
+        this.namespace = appliedName(anchor, config.namespace);
         this.parentNamespaces = pulumi.output(config.parentNamespaces);
         this.syncPath = pulumi.output(config.syncPath);
         this.deployKeyPublicKey = key.publicKeyOpenssh;
         this.deployKeyFingerprint = key.fingerprintSha256;
         this.deployKeyReadOnly = pulumi.output(config.deployKey.readOnly);
-        this.gitRepositoryName = installed.sync.gitRepository.metadata.name;
-        this.kustomizationName = installed.sync.kustomization.metadata.name;
-        this.gitSecretName = gitSecret.metadata.name;
+        this.gitRepositoryName = appliedName(installed.sync.gitRepository, config.names.gitRepository);
+        this.kustomizationName = appliedName(installed.sync.kustomization, config.names.kustomization);
+        this.gitSecretName = appliedName(gitSecret, config.names.gitSecret);
         this.committedFiles = committed.files;
         this.manifests = pulumi.output(reviewableManifests(manifests));
         this.gotkComponentsSha256 = pulumi.output(manifests.gotkComponentsSha256);

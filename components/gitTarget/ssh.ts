@@ -7,7 +7,7 @@ import { WelkinFluxConfig } from "../config";
 import { FluxFile } from "../render/fluxManifests";
 import { ChildOptions, childOptions } from "../steps/childOptions";
 import { DeployKey } from "../steps/deployKey";
-import { GitTarget } from "./gitTarget";
+import { CommittedFile, GitTarget } from "./gitTarget";
 import { SshGitFiles } from "./sshGitFiles";
 
 export function sshTarget(name: string, config: WelkinFluxConfig, base: ChildOptions): GitTarget {
@@ -27,9 +27,18 @@ export function sshTarget(name: string, config: WelkinFluxConfig, base: ChildOpt
                 },
                 childOptions(base, ...key.resources),
             );
-            return { files: committed.commits, resources: [committed] };
+            return { files: committedOrAsked(committed.commits, files), resources: [committed] };
         },
     };
+}
+
+/**
+ * The commits the provider reports (one per file, or fewer after a refresh found files changed).
+ * A unit test's mocks may report none at all (Pulumi's testing guide echoes the inputs, and
+ * `commits` is not one): then each file we asked for, with commit "", so the output is always a list.
+ */
+function committedOrAsked(commits: pulumi.Output<CommittedFile[] | undefined>, files: FluxFile[]): pulumi.Output<CommittedFile[]> {
+    return commits.apply((c) => (Array.isArray(c) ? c : files.map((f) => ({ path: f.path, commitSha: "" }))));
 }
 
 /** What the preview tells the user to do on a server without a deploy-key API. */

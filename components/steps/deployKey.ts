@@ -19,6 +19,16 @@ export interface DeployKey {
     resources: pulumi.Resource[];
 }
 
+/**
+ * An output of the tls key, "" where it has none. The tls provider always returns them; a unit
+ * test's mocks may not (Pulumi's testing guide echoes the inputs), and a `trim()` of undefined
+ * inside an apply does not fail the test: it leaves every resource that waits on the key pending
+ * until the test runner times out. Unknown values at preview stay unknown (apply does not run).
+ */
+function orEmpty(value: pulumi.Output<string>): pulumi.Output<string> {
+    return value.apply((v) => v ?? "");
+}
+
 /** A new key from the tls provider, replaced (create-before-delete) when `rotation` changes. */
 export function generatedDeployKey(name: string, config: WelkinFluxConfig, base: ChildOptions): DeployKey {
     const dk = config.deployKey;
@@ -38,9 +48,9 @@ export function generatedDeployKey(name: string, config: WelkinFluxConfig, base:
         },
     );
     return {
-        privateKeyOpenssh: pulumi.secret(privateKey.privateKeyOpenssh),
-        publicKeyOpenssh: privateKey.publicKeyOpenssh.apply((k) => k.trim()),
-        fingerprintSha256: privateKey.publicKeyFingerprintSha256,
+        privateKeyOpenssh: pulumi.secret(orEmpty(privateKey.privateKeyOpenssh)),
+        publicKeyOpenssh: orEmpty(privateKey.publicKeyOpenssh).apply((k) => k.trim()),
+        fingerprintSha256: orEmpty(privateKey.publicKeyFingerprintSha256),
         resources: [privateKey],
     };
 }
