@@ -74,6 +74,12 @@ const gitUrl = optional("gitUrl");
 const ownKey = optionalSecret("deployKeyPrivateKey");
 const algorithm = ownKey === undefined ? ((config.get("deployKeyAlgorithm") ?? "ED25519") as DeployKeyAlgorithm) : undefined;
 
+const pullSecretName = optional("imagePullSecretName");
+const pullSecretConfig = optionalSecret("imagePullSecretDockerConfigJson");
+if (pullSecretConfig !== undefined && pullSecretName === undefined) {
+    throw new pulumi.RunError("imagePullSecretDockerConfigJson is set but imagePullSecretName is not: name the Secret it goes into (pulumi config set imagePullSecretName <name>).");
+}
+
 const kubernetes = new k8s.Provider("welkin", { kubeconfig, context: kubeContext });
 // Only the providers a stack uses: a stack on another git server with its own key needs neither
 // the github nor the tls plugin.
@@ -106,13 +112,18 @@ const flux = new WelkinFlux(
             algorithm,
             rsaBits: algorithm === "RSA" ? config.getNumber("deployKeyRsaBits") : undefined,
             readOnly: config.getBoolean("deployKeyWritable") ? false : undefined,
+            title: optional("deployKeyTitle"),
+            rotation: optional("deployKeyRotation"),
         },
         knownHosts: optional("knownHosts"),
         lockdown: {
             noCrossNamespaceRefs: config.getBoolean("noCrossNamespaceRefs"),
             noRemoteBases: config.getBoolean("noRemoteBases"),
+            defaultServiceAccount: optional("defaultServiceAccount"),
         },
         registry: optional("registry"),
+        imagePullSecret: pullSecretName === undefined ? undefined : { name: pullSecretName, dockerConfigJson: pullSecretConfig },
+        commitMessagePrefix: config.get("commitMessagePrefix"),
         patches: nonEmpty(config.getObject<FluxPatchArgs[]>("patches")),
         preflight: config.getBoolean("preflight"),
         policyChecks: {

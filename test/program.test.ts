@@ -218,7 +218,7 @@ describe("the program (index.ts) under mocks", () => {
     });
 
     it("refuses a key, token or kubeconfig stored in plain text in the stack file, naming the setting and never the value", async () => {
-        for (const key of ["kubeconfig", "githubToken", "gitPushKey", "deployKeyPrivateKey"]) {
+        for (const key of ["kubeconfig", "githubToken", "gitPushKey", "deployKeyPrivateKey", "imagePullSecretDockerConfigJson"]) {
             const value = `plain-${key}-value-0123456789`;
             const settings: Record<string, string> = key === "gitPushKey" || key === "deployKeyPrivateKey" ? { "welkin-flux:gitUrl": "ssh://git@git.example.com/team/fleet.git" } : {};
             await assert.rejects(
@@ -230,6 +230,30 @@ describe("the program (index.ts) under mocks", () => {
                 },
             );
         }
+    });
+
+    it("passes the deploy key's title and rotation, the image pull secret, the commit prefix and the default service account to the component", async () => {
+        const dockerConfigJson = JSON.stringify({ auths: { "harbor.example.com": { auth: "dXNlcjpwYXNz" } } });
+        const { mocks } = await runStack(
+            "dev",
+            {
+                "welkin-flux:kubeconfig": TEST_KUBECONFIG,
+                "welkin-flux:deployKeyTitle": "flux-dev-2026",
+                "welkin-flux:deployKeyRotation": "2026-12-04",
+                "welkin-flux:imagePullSecretName": "harbor-pull",
+                "welkin-flux:imagePullSecretDockerConfigJson": dockerConfigJson,
+                "welkin-flux:commitMessagePrefix": "fleet-bot",
+                "welkin-flux:defaultServiceAccount": "flux-tenant",
+            },
+            ["welkin-flux:kubeconfig", "welkin-flux:imagePullSecretDockerConfigJson"],
+        );
+        assert.strictEqual(mocks.ofType("github:index/repositoryDeployKey:RepositoryDeployKey")[0].inputs.title, "flux-dev-2026");
+        assert.strictEqual(mocks.ofType("tls:index/privateKey:PrivateKey")[0].replacementTrigger, "2026-12-04");
+        const pull = mocks.ofType("kubernetes:core/v1:Secret").find((r) => (r.inputs.metadata as { name: string }).name === "harbor-pull");
+        assert.ok(pull, "the image pull Secret is created");
+        assert.ok(mocks.ofType("github:index/repositoryFile:RepositoryFile").every((f) => (f.inputs.commitMessage as string).startsWith("fleet-bot: ")));
+        const kustomizationYaml = mocks.ofType("github:index/repositoryFile:RepositoryFile").find((f) => (f.inputs.file as string).endsWith("/kustomization.yaml"))!;
+        assert.match(kustomizationYaml.inputs.content as string, /--default-service-account=flux-tenant/);
     });
 
     it("previews deterministically and without any network connection", async () => {
