@@ -31,6 +31,12 @@ function chooseGitTarget(name: string, config: WelkinFluxConfig, base: ChildOpti
     return config.gitServer === "ssh" ? sshTarget(name, config, base) : githubTarget(name, config, base);
 }
 
+/**
+ * Flux CD installed on an Elastisys Welkin environment as an application developer (no
+ * cluster-admin): a deploy key, the Flux CRDs, flux-system as an HNC subnamespace, Welkin's Flux
+ * Roles, the admin delegation, the git Secret, the sync manifests committed to the repository and
+ * exactly the objects Flux then reconciles from it. One per cluster.
+ */
 export class WelkinFlux extends pulumi.ComponentResource {
     /** The Flux namespace (`flux-system`), known once HNC reports the anchor Ok. */
     public readonly namespace: pulumi.Output<string>;
@@ -62,6 +68,14 @@ export class WelkinFlux extends pulumi.ComponentResource {
     /** The installed Flux version. */
     public readonly fluxVersion: pulumi.Output<string>;
 
+    /**
+     * Validates every argument before anything is registered: bad input throws a
+     * WelkinFluxArgsError listing each problem, and the preview stops with nothing created.
+     * @param name The component's name; its children are named `<name>-<step>`.
+     * @param args What to install and where (README: "Inputs").
+     * @param opts Give `providers: { kubernetes, github }` (and `tls` for a generated key): the github
+     *   provider must be for `repository.owner`, which the preview checks.
+     */
     constructor(name: string, args: WelkinFluxArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate and render before registering anything: bad input must stop the preview with
         // nothing created, not halfway through an apply.
@@ -80,7 +94,7 @@ export class WelkinFlux extends pulumi.ComponentResource {
         const base: ChildOptions = { parent: this, dependsOn: [] };
         if (config.preflight) {
             // 0: every later step waits for the preflight, which fails the preview if the environment is not ready.
-            const preflight = new WelkinPreflight(`${name}-preflight`, { plan: preflightPlan(config, manifests.installObjects), access }, { parent: this });
+            const preflight = new WelkinPreflight(`${name}-preflight`, { plan: preflightPlan(name, config, manifests.installObjects), access }, { parent: this });
             preflight.notes.apply((notes) => (notes ?? []).forEach((n) => pulumi.log.info(`preflight: ${n}`, this)));
             base.dependsOn.push(preflight);
         }

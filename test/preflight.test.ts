@@ -8,11 +8,22 @@ import { FakeKubeApi, tokenKubeconfig } from "./support/fakeKubeApi";
 import { delegationProvider } from "../components/adminDelegation/provider";
 
 const config = resolveWelkinFluxConfig("f", { clusterName: "dev", repository: { owner: "o", name: "r" }, extraParentNamespaces: ["staging"] });
-const plan: PreflightPlan = preflightPlan(config, renderFluxManifests(config).installObjects);
+const plan: PreflightPlan = { ...preflightPlan("flux", config, renderFluxManifests(config).installObjects), owner: "fleet/dev/flux" };
 
 /** A Welkin environment where everything is in order, to be broken one piece at a time. */
-function welkin(overrides: Partial<{ version: string; namespaces: Record<string, Record<string, string>>; rolebindings: string[]; deny: (q: AccessQuestion) => boolean; repos: { name: string; enforcementAction: string; repos: string[] }[] | number }> = {}): PreflightApi {
+function welkin(
+    overrides: Partial<{
+        version: string;
+        namespaces: Record<string, Record<string, string>>;
+        /** Anchors as `<parent>/<name>` with their annotations, or the HTTP status reading them answers. */
+        anchors: Record<string, Record<string, string> | number>;
+        rolebindings: string[];
+        deny: (q: AccessQuestion) => boolean;
+        repos: { name: string; enforcementAction: string; repos: string[] }[] | number;
+    }> = {},
+): PreflightApi {
     const namespaces = overrides.namespaces ?? { production: {}, staging: {} };
+    const anchors = overrides.anchors ?? {};
     const rolebindings = overrides.rolebindings ?? ["production/extra-workload-admins", "staging/extra-workload-admins"];
     const repos = overrides.repos ?? 404;
     return {
@@ -21,6 +32,10 @@ function welkin(overrides: Partial<{ version: string; namespaces: Record<string,
         },
         async namespace(name) {
             return name in namespaces ? { found: true, value: { annotations: namespaces[name] } } : { found: false, status: 404 };
+        },
+        async anchor(ns, name) {
+            const a = anchors[`${ns}/${name}`];
+            return a === undefined ? { found: false, status: 404 } : typeof a === "number" ? { found: false, status: a } : { found: true, value: { annotations: a } };
         },
         async roleBinding(ns, name) {
             return rolebindings.includes(`${ns}/${name}`) ? { found: true, value: {} } : { found: false, status: 404 };
@@ -49,6 +64,45 @@ describe("Welkin preflight", () => {
         assert.deepStrictEqual((await runPreflight(again, plan)).failures, []);
     });
 
+    describe("one WelkinFlux per cluster", () => {
+        const ours = { "hnc.x-k8s.io/subnamespace-of": "production" };
+
+        it("passes on its own anchor, and on an anchor an earlier welkin-flux made without the annotation", async () => {
+            const own = welkin({ namespaces: { production: {}, staging: {}, "flux-system": ours }, anchors: { "production/flux-system": { "welkin-flux/owner": "fleet/dev/flux" } } });
+            assert.deepStrictEqual(await runPreflight(own, plan), { failures: [], notes: [] });
+            const unmarked = welkin({ namespaces: { production: {}, staging: {}, "flux-system": ours }, anchors: { "production/flux-system": {} } });
+            assert.deepStrictEqual(await runPreflight(unmarked, plan), { failures: [], notes: [] });
+        });
+
+        it("refuses flux-system that another stack's WelkinFlux owns in the same parent, naming it", async () => {
+            const other = welkin({ namespaces: { production: {}, staging: {}, "flux-system": ours }, anchors: { "production/flux-system": { "welkin-flux/owner": "fleet/staging/flux" } } });
+            assert.deepStrictEqual((await runPreflight(other, plan)).failures, [
+                'namespace "flux-system" in "production" already exists, and it belongs to the WelkinFlux fleet/staging/flux (its anchor\'s welkin-flux/owner annotation); ' +
+                    "this is fleet/dev/flux. One WelkinFlux per cluster: flux-system and the Flux CRDs exist once. Manage Flux from that stack, or destroy it first. " +
+                    "(If it is this stack under an earlier project, stack or component name, remove the annotation: kubectl annotate subnamespaceanchor flux-system -n production welkin-flux/owner-)",
+            ]);
+        });
+
+        it("refuses flux-system under another parent, naming the WelkinFlux whose anchor made it", async () => {
+            const elsewhere = welkin({
+                namespaces: { production: {}, staging: {}, "flux-system": { "hnc.x-k8s.io/subnamespace-of": "staging" } },
+                anchors: { "staging/flux-system": { "welkin-flux/owner": "fleet/staging/flux" } },
+            });
+            assert.deepStrictEqual((await runPreflight(elsewhere, plan)).failures, [
+                'namespace "flux-system" already exists as a subnamespace of "staging", and it belongs to the WelkinFlux fleet/staging/flux (its anchor\'s welkin-flux/owner annotation), ' +
+                    "so HNC would report our anchor as Conflict. One WelkinFlux per cluster: flux-system and the Flux CRDs exist once. Manage Flux from that stack, or destroy it first.",
+            ]);
+        });
+
+        it("notes an anchor it may not read", async () => {
+            const hidden = welkin({ namespaces: { production: {}, staging: {}, "flux-system": ours }, anchors: { "production/flux-system": 403 } });
+            assert.deepStrictEqual(await runPreflight(hidden, plan), {
+                failures: [],
+                notes: ['could not read the anchor "flux-system" in "production" (HTTP 403) to see which WelkinFlux it belongs to.'],
+            });
+        });
+    });
+
     it("names every problem at once, each with what to ask the platform administrator", async () => {
         const result = await runPreflight(
             welkin({
@@ -63,7 +117,7 @@ describe("Welkin preflight", () => {
         assert.deepStrictEqual(result.failures, [
             "Kubernetes v1.24.17 is older than Flux v2.1.2 supports (1.25 or newer): ask the platform administrator when the environment will be upgraded, or use an older Flux.",
             'you may not create HNC subnamespace anchors in "production", so flux-system cannot be created: ask the platform administrator for the HNC user role in that namespace (Welkin grants it in every user root namespace).',
-            'namespace "flux-system" already exists outside HNC, so HNC would report the anchor as Conflict: remove it (or its anchor), or ask the platform administrator to delete it.',
+            'namespace "flux-system" already exists outside HNC, so HNC would report the anchor as Conflict: remove it, or ask the platform administrator to delete it.',
             "you may not create CustomResourceDefinitions: ask the platform administrator to enable Welkin's self-managed cluster resources with Flux (user.fluxv2.enabled and gatekeeper.allowUserCRDs).",
             'RoleBinding "extra-workload-admins" does not exist in "staging": Welkin creates it in every user namespace; ask the platform administrator to create it (RoleBinding to ClusterRole admin), or check the namespace name.',
             'the registry constraint "elastisys-require-harbor-registry" (deny) allows only harbor.example.com/, not ghcr.io/fluxcd/source-controller:v1.1.2, ghcr.io/fluxcd/kustomize-controller:v1.1.1, ghcr.io/fluxcd/helm-controller:v0.36.2, ghcr.io/fluxcd/notification-controller:v1.1.0: ask the platform administrator to allowlist ghcr.io/fluxcd, or mirror the images and set registry.',
@@ -79,7 +133,7 @@ describe("Welkin preflight", () => {
 
     describe("Flux v2.9.4's ExternalArtifact CRD", () => {
         const v294 = resolveWelkinFluxConfig("f", { clusterName: "dev", repository: { owner: "o", name: "r" }, fluxVersion: "v2.9.4" });
-        const plan294 = preflightPlan(v294, renderFluxManifests(v294).installObjects);
+        const plan294 = preflightPlan("flux", v294, renderFluxManifests(v294).installObjects);
         // A stock Welkin with Flux enabled: update/patch/delete only for v2.1.2's 13 names.
         const stock = (q: AccessQuestion) => q.resource === "customresourcedefinitions" && q.verb === "update" && !plan294.welkinFluxCrdNames.includes(q.name ?? "");
 

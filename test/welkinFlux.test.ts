@@ -177,13 +177,13 @@ describe("WelkinFlux (unit, mocks)", () => {
         assert.strictEqual(mocks.find(T.privateKey, "norotation-ssh-key").replacementTrigger, undefined);
     });
 
-    it("step 3: the flux-system anchor in the parent, waiting for HNC's Ok", async () => {
+    it("step 3: the flux-system anchor in the parent, waiting for HNC's Ok, naming its WelkinFlux", async () => {
         await build();
         const anchor = mocks.find(T.anchor, "flux-anchor");
         assert.deepStrictEqual(anchor.inputs, {
             apiVersion: "hnc.x-k8s.io/v1alpha2",
             kind: "SubnamespaceAnchor",
-            metadata: { name: "flux-system", namespace: "production", annotations: { "pulumi.com/waitFor": "jsonpath={.status.status}=Ok" } },
+            metadata: { name: "flux-system", namespace: "production", annotations: { "pulumi.com/waitFor": "jsonpath={.status.status}=Ok", "welkin-flux/owner": "welkin-flux/test/flux" } },
         });
     });
 

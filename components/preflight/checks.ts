@@ -23,6 +23,8 @@ export interface PreflightApi {
     /** `gitVersion` of GET /version. */
     serverVersion(): Promise<string>;
     namespace(name: string): Promise<Lookup<{ annotations: Record<string, string> }>>;
+    /** An HNC SubnamespaceAnchor. */
+    anchor(namespace: string, name: string): Promise<Lookup<{ annotations: Record<string, string> }>>;
     roleBinding(namespace: string, name: string): Promise<Lookup<unknown>>;
     /** SelfSubjectAccessReview. */
     can(question: AccessQuestion): Promise<boolean>;
@@ -37,6 +39,10 @@ export interface PreflightPlan {
     parentNamespace: string;
     parentNamespaces: string[];
     fluxNamespace: string;
+    /** The WelkinFlux this is (`<project>/<stack>/<name>`), as its anchor's owner annotation names it. */
+    owner: string;
+    /** The annotation that names an anchor's WelkinFlux. */
+    ownerAnnotation: string;
     crdNames: string[];
     /** The CRD names Welkin allows application developers once Flux is enabled (Flux v2.1.2's 13). */
     welkinFluxCrdNames: string[];
@@ -56,6 +62,44 @@ const ASK_ADMIN = "ask the platform administrator";
 function minorOf(version: string): [number, number] | undefined {
     const m = /^v?(\d+)\.(\d+)/.exec(version);
     return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+/**
+ * flux-system and the Flux CRDs exist once per cluster. An existing flux-system must be our own
+ * anchor's; where another WelkinFlux's anchor made it, say whose (its owner annotation).
+ */
+async function fluxNamespaceProblems(api: PreflightApi, plan: PreflightPlan, notes: string[]): Promise<string[]> {
+    const fluxNs = await api.namespace(plan.fluxNamespace);
+    if (!fluxNs.found) {
+        return [];
+    }
+    const parentOf = fluxNs.value.annotations["hnc.x-k8s.io/subnamespace-of"];
+    if (parentOf === undefined) {
+        return [
+            `namespace "${plan.fluxNamespace}" already exists outside HNC, so HNC would report the anchor as Conflict: remove it, or ${ASK_ADMIN} to delete it.`,
+        ];
+    }
+    const anchor = await api.anchor(parentOf, plan.fluxNamespace);
+    const owner = anchor.found ? anchor.value.annotations[plan.ownerAnnotation] : undefined;
+    const whose = owner !== undefined ? `, and it belongs to the WelkinFlux ${owner} (its anchor's ${plan.ownerAnnotation} annotation)` : "";
+    const onePerCluster = `One WelkinFlux per cluster: flux-system and the Flux CRDs exist once. Manage Flux from that stack, or destroy it first.`;
+    if (parentOf !== plan.parentNamespace) {
+        return [
+            `namespace "${plan.fluxNamespace}" already exists as a subnamespace of "${parentOf}"${whose}, so HNC would report our anchor as Conflict. ` +
+                (owner !== undefined ? onePerCluster : `Remove it (or its anchor), or ${ASK_ADMIN} to delete it.`),
+        ];
+    }
+    if (owner !== undefined && owner !== plan.owner) {
+        return [
+            `namespace "${plan.fluxNamespace}" in "${parentOf}" already exists${whose}; this is ${plan.owner}. ${onePerCluster} ` +
+                `(If it is this stack under an earlier project, stack or component name, remove the annotation: ` +
+                `kubectl annotate subnamespaceanchor ${plan.fluxNamespace} -n ${parentOf} ${plan.ownerAnnotation}-)`,
+        ];
+    }
+    if (!anchor.found && anchor.status !== 404) {
+        notes.push(`could not read the anchor "${plan.fluxNamespace}" in "${parentOf}" (HTTP ${anchor.status}) to see which WelkinFlux it belongs to.`);
+    }
+    return [];
 }
 
 export async function runPreflight(api: PreflightApi, plan: PreflightPlan): Promise<PreflightResult> {
@@ -91,16 +135,7 @@ export async function runPreflight(api: PreflightApi, plan: PreflightPlan): Prom
         );
     }
 
-    const fluxNs = await api.namespace(plan.fluxNamespace);
-    if (fluxNs.found) {
-        const parentOf = fluxNs.value.annotations["hnc.x-k8s.io/subnamespace-of"];
-        if (parentOf !== plan.parentNamespace) {
-            failures.push(
-                `namespace "${plan.fluxNamespace}" already exists ${parentOf ? `as a subnamespace of "${parentOf}"` : "outside HNC"}, so HNC would ` +
-                    `report the anchor as Conflict: remove it (or its anchor), or ${ASK_ADMIN} to delete it.`,
-            );
-        }
-    }
+    failures.push(...(await fluxNamespaceProblems(api, plan, notes)));
 
     if (!(await api.can({ verb: "create", group: "apiextensions.k8s.io", resource: "customresourcedefinitions" }))) {
         failures.push(

@@ -22,6 +22,11 @@ export function kubePreflightApi(conn: KubeConnection): PreflightApi {
                 annotations: ((b as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations ?? {}),
             }));
         },
+        anchor(namespace, name) {
+            return lookup(conn, `/apis/hnc.x-k8s.io/v1alpha2/namespaces/${encodeURIComponent(namespace)}/subnamespaceanchors/${encodeURIComponent(name)}`, (b) => ({
+                annotations: ((b as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations ?? {}),
+            }));
+        },
         roleBinding(namespace, name) {
             return lookup(conn, roleBindingPath(namespace, name), (b) => b);
         },

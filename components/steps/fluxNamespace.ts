@@ -8,7 +8,19 @@ import { ChildOptions, childOptions } from "./childOptions";
 /** The anchor's status.status once HNC has created the namespace (others: Missing, Conflict, Forbidden). */
 export const ANCHOR_READY_STATUS = "Ok";
 
-export function subnamespaceAnchorObject(parentNamespace: string, namespace: string) {
+/**
+ * Names the WelkinFlux an anchor belongs to, so that another one (another stack, or another
+ * component in this one) meeting it in the preflight can say whose it is. flux-system and the Flux
+ * CRDs exist once per cluster: one WelkinFlux per cluster.
+ */
+export const ANCHOR_OWNER_ANNOTATION = "welkin-flux/owner";
+
+/** `<project>/<stack>/<component name>`: the WelkinFlux the anchor belongs to. */
+export function anchorOwner(componentName: string): string {
+    return `${pulumi.getProject()}/${pulumi.getStack()}/${componentName}`;
+}
+
+export function subnamespaceAnchorObject(parentNamespace: string, namespace: string, owner: string) {
     return {
         apiVersion: "hnc.x-k8s.io/v1alpha2",
         kind: "SubnamespaceAnchor",
@@ -18,13 +30,14 @@ export function subnamespaceAnchorObject(parentNamespace: string, namespace: str
             annotations: {
                 // The namespace exists only once HNC reports Ok; everything in it waits for this resource.
                 "pulumi.com/waitFor": `jsonpath={.status.status}=${ANCHOR_READY_STATUS}`,
+                [ANCHOR_OWNER_ANNOTATION]: owner,
             },
         },
     };
 }
 
 export function createFluxNamespace(name: string, config: WelkinFluxConfig, base: ChildOptions): k8s.apiextensions.CustomResource {
-    return new k8s.apiextensions.CustomResource(`${name}-anchor`, subnamespaceAnchorObject(config.parentNamespace, config.namespace), childOptions(base));
+    return new k8s.apiextensions.CustomResource(`${name}-anchor`, subnamespaceAnchorObject(config.parentNamespace, config.namespace, anchorOwner(name)), childOptions(base));
 }
 
 /**

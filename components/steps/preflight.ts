@@ -9,8 +9,9 @@ import { podTemplate } from "../podTemplate";
 import { PreflightPlan } from "../preflight/checks";
 import { preflightProvider } from "../preflight/provider";
 import { EXTRA_WORKLOAD_ADMINS } from "./adminDelegation";
+import { ANCHOR_OWNER_ANNOTATION, anchorOwner } from "./fluxNamespace";
 
-export function preflightPlan(config: WelkinFluxConfig, installObjects: KubeObject[]): PreflightPlan {
+export function preflightPlan(componentName: string, config: WelkinFluxConfig, installObjects: KubeObject[]): PreflightPlan {
     const images = installObjects
         .filter((o) => o.kind === "Deployment")
         .flatMap((o) => (podTemplate(o)?.spec?.containers ?? []).map((c) => c.image as string));
@@ -20,6 +21,8 @@ export function preflightPlan(config: WelkinFluxConfig, installObjects: KubeObje
         parentNamespace: config.parentNamespace,
         parentNamespaces: config.parentNamespaces,
         fluxNamespace: config.namespace,
+        owner: anchorOwner(componentName),
+        ownerAnnotation: ANCHOR_OWNER_ANNOTATION,
         crdNames: fluxCrds(config.fluxVersion).map((c) => c.metadata.name),
         welkinFluxCrdNames: [...WELKIN_ALLOWED_FLUX_CRDS],
         images,

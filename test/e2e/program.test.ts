@@ -184,6 +184,19 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
         assert.ok(resources.every((r: { type: string }) => r.type.startsWith("pulumi:")), `created: ${resources.map((r: { type: string }) => r.type).join(", ")}`);
     });
 
+    it("refuses a second WelkinFlux on the same cluster at preview, naming the stack that owns flux-system, and creates nothing", async () => {
+        for (const parentNamespace of ["production", "staging"]) {
+            const twin = await newStack(`e2e-twin-${parentNamespace}`, { parentNamespace });
+            await assert.rejects(twin.preview(), (e: Error) => {
+                assert.match(e.message, /already exists.*it belongs to the WelkinFlux welkin-flux\/e2e-dev\/sandbox \(its anchor's welkin-flux\/owner annotation\)/s);
+                assert.match(e.message, /One WelkinFlux per cluster/);
+                return true;
+            });
+            const resources = (await twin.exportStack()).deployment.resources ?? [];
+            assert.ok(resources.every((r: { type: string }) => r.type.startsWith("pulumi:")), `created: ${resources.map((r: { type: string }) => r.type).join(", ")}`);
+        }
+    });
+
     it("shares the repository with a second environment (another cluster, parent staging); they coexist and destroy independently", async () => {
         // One stack per Welkin environment: each environment is its own cluster.
         const second = await startSandbox(tempStateDir(), () => undefined);

@@ -20,7 +20,7 @@ const config = resolveWelkinFluxConfig("sandbox", {
 });
 const access = pulumi.secret(kubeconfig.apply((k) => ({ kubeconfig: k })));
 const root = new pulumi.ComponentResource("welkin-flux:test:DynamicSteps", "sandbox");
-const preflight = new WelkinPreflight("sandbox-preflight", { plan: preflightPlan(config, renderFluxManifests(config).installObjects), access }, { parent: root });
+const preflight = new WelkinPreflight("sandbox-preflight", { plan: preflightPlan("sandbox", config, renderFluxManifests(config).installObjects), access }, { parent: root });
 const base: ChildOptions = { parent: root, dependsOn: [preflight] };
 const delegations = createAdminDelegations("sandbox", config, access, base);
 
