@@ -100,11 +100,14 @@ async function downloadCli(baseUrl: string, version: string, options: ReleaseRou
     if (actual !== listed) {
         return { failure: `${archiveUrl} has sha256 ${actual}, the release's checksums say ${listed}: not run` };
     }
-    const binary = fileFromTarGz(archive.bytes, "flux");
+    fs.mkdirSync(into, { recursive: true });
+    const archivePath = path.join(into, archiveName);
+    fs.writeFileSync(archivePath, archive.bytes);
+    const binary = fileFromTarGz(archivePath, "flux");
+    fs.rmSync(archivePath, { force: true });
     if (binary === undefined) {
         return { failure: `${archiveUrl} holds no \`flux\`` };
     }
-    fs.mkdirSync(into, { recursive: true });
     const command = path.join(into, "flux");
     fs.writeFileSync(command, binary, { mode: 0o755 });
     return { command };
