@@ -41,12 +41,17 @@ function committedOrAsked(commits: pulumi.Output<CommittedFile[] | undefined>, f
     return commits.apply((c) => (Array.isArray(c) ? c : files.map((f) => ({ path: f.path, commitSha: "" }))));
 }
 
-/** What the preview tells the user to do on a server without a deploy-key API. */
+/**
+ * What the preview tells the user on a server without a deploy-key API. The component cannot
+ * know whether the key is registered there already (the sandbox's demo registers it, a GitLab
+ * maintainer may have): so it says who registers it, not that nobody can.
+ */
 export function registrationNotice(config: WelkinFluxConfig, key: DeployKey, resource: pulumi.Resource): void {
+    const pushes = config.pushKey === undefined ? ", and the manifests are pushed with it" : "";
     key.publicKeyOpenssh.apply((publicKey) =>
         pulumi.log.info(
-            `register this deploy key with ${config.deployKey.readOnly ? "read" : "write"} access on ${config.repository.url} ` +
-                `(Flux fetches with it; nothing can register it there for you): ${publicKey}`,
+            `this deploy key needs ${config.deployKey.readOnly ? "read" : "write"} access on ${config.repository.url} (Flux fetches with it${pushes}); ` +
+                `welkin-flux has no API to register it on a server reached by URL, so whoever administers the repository there registers it, unless it already is: ${publicKey}`,
             resource,
         ),
     );
