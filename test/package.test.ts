@@ -40,19 +40,20 @@ describe("npm package", function () {
     });
     after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-    it("contains compiled JS, type declarations, the bundled manifests, README and LICENSE, and nothing else", () => {
+    it("contains compiled JS, type declarations, the bundled manifests, the provider plugin, the YAML example, README and LICENSE, and nothing else", () => {
         const entries = run("tar", ["-tzf", tarball], work)
             .split("\n")
             .filter((e) => e !== "")
             .map((e) => e.replace(/^package\//, ""));
         const unexpected = entries.filter(
             (e) =>
-                !["package.json", "README.md", "LICENSE", "bin/pulumi-resource-welkin-flux", "dist/schema.json"].includes(e) &&
+                !["package.json", "README.md", "LICENSE", "bin/pulumi-resource-welkin-flux", "dist/schema.json", "examples/yaml/Pulumi.yaml"].includes(e) &&
                 !/^dist\/.+\.(js|d\.ts)$/.test(e) &&
                 !/^dist\/manifests\/flux\/v\d+\.\d+\.\d+\/gotk-components(-with-image-automation)?\.yaml$/.test(e),
         );
         assert.deepStrictEqual(unexpected, []);
-        for (const needed of ["dist/index.js", "dist/index.d.ts", "dist/welkinFlux.d.ts", "dist/manifests/flux/v2.1.2/gotk-components.yaml", "README.md", "LICENSE"]) {
+        // The README sends npm users of Pulumi YAML to the example: it ships (its stack files do not).
+        for (const needed of ["dist/index.js", "dist/index.d.ts", "dist/welkinFlux.d.ts", "dist/manifests/flux/v2.1.2/gotk-components.yaml", "examples/yaml/Pulumi.yaml", "README.md", "LICENSE"]) {
             assert.ok(entries.includes(needed), `${needed} is missing from the package`);
         }
         assert.ok(!entries.some((e) => e.startsWith("test/") || e.startsWith("components/") || e === "index.ts" || e.startsWith("Pulumi.")));
@@ -110,7 +111,8 @@ const pulumi = require("@pulumi/pulumi");
 const registered = [];
 pulumi.runtime.setMocks({
     newResource: (a) => { registered.push(a.type); return { id: a.name + "-id", state: { ...a.inputs, publicKeyOpenssh: "ssh-ed25519 AAAA", publicKeyFingerprintSha256: "SHA256:x", commitSha: "c" } }; },
-    call: (a) => { throw new Error("unexpected call " + a.token); },
+    // The repository as GitHub answers it through the README's provider (owner my-org).
+    call: (a) => { if (a.token === "github:index/getRepository:getRepository") return { fullName: "my-org/" + a.inputs.name }; throw new Error("unexpected call " + a.token); },
 }, "consumer", "dev", false).then(async () => {
     pulumi.runtime.setAllConfig({ "consumer:kubeconfig": "apiVersion: v1\\ncurrent-context: c\\ncontexts: [{name: c, context: {cluster: k, user: u}}]\\nclusters: [{name: k, cluster: {server: 'https://127.0.0.1:6443'}}]\\nusers: [{name: u, user: {token: t}}]\\n" }, ["consumer:kubeconfig"]);
     const program = require("./index.js");

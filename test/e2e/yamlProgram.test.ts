@@ -1,7 +1,8 @@
 // Tier 3: WelkinFlux from a Pulumi YAML program (examples/yaml), with the real engine, Pulumi
 // YAML's language host and the kubernetes provider, as the application developer on the sandbox.
 // The component runs as a provider plugin (bin/pulumi-resource-welkin-flux): the same inputs,
-// outputs and messages a TypeScript program gets.
+// outputs and messages a TypeScript program gets. Then as an npm user runs it: the example shipped
+// in the package, with the README's "From npm" `packages:` entry, in a project of its own.
 import * as assert from "assert";
 import * as childProcess from "child_process";
 import * as fs from "fs";
@@ -18,6 +19,30 @@ import { assertNoPlainSecrets } from "../support/plainSecrets";
 
 const EXAMPLE = path.join(PROGRAM_DIR, "examples", "yaml");
 const STACK = "e2e-yaml";
+const NPM_STACK = "e2e-yaml-npm";
+
+/** The ```yaml block after "**From npm**" in the README's "From Pulumi YAML" section, as a user copies it. */
+export function readmeNpmPackagesEntry(): string {
+    const readme = fs.readFileSync(path.join(PROGRAM_DIR, "README.md"), "utf8");
+    const section = readme.split(/^### From Pulumi YAML.*$/m)[1]?.split(/^#{2,3} /m)[0];
+    assert.ok(section, "README.md has no '### From Pulumi YAML' section");
+    const m = /\*\*From npm\*\*[\s\S]*?```yaml\n([\s\S]*?)```/.exec(section);
+    assert.ok(m, "README.md's 'From Pulumi YAML' section has no ```yaml block after **From npm**");
+    assert.match(m[1], /^packages:\n/, "the README's From npm snippet is not a packages: section");
+    return m[1];
+}
+
+/**
+ * A program as an npm user makes it: the example the package ships, its `packages:` section (the
+ * checkout's entry and the commented npm one) replaced by the README's snippet, word for word.
+ */
+export function npmConsumerProgram(shippedExample: string, packagesEntry: string): string {
+    const block = /^packages:\n(?:[ \t]+\S.*\n)*/m;
+    assert.match(shippedExample, block, "the shipped example has no packages: section");
+    const program = shippedExample.replace(block, packagesEntry);
+    assert.ok(program.includes(packagesEntry) && !program.includes("../../bin"), program);
+    return program;
+}
 
 describe("WelkinFlux from Pulumi YAML (examples/yaml) on the sandbox", function () {
     this.timeout(600_000);
@@ -30,6 +55,22 @@ describe("WelkinFlux from Pulumi YAML (examples/yaml) on the sandbox", function 
     const timings: string[] = [];
     const pulumiDir = () => path.join(work, "pulumi");
     const admin = (args: string[]) => kubectl(sandbox!.kubeconfigs.admin, args);
+    let tarball: string | undefined;
+    /**
+     * A fresh project folder as `npm install welkin-flux` leaves it (packed once per run), holding
+     * the shipped example with the README's npm entry. It fails when the package lacks the example.
+     */
+    const npmConsumer = (name: string): string => {
+        const project = path.join(work, name);
+        fs.mkdirSync(project);
+        tarball ??= packTarball(work);
+        const installed = unpackAsDependency(tarball, project);
+        assert.ok(!fs.existsSync(path.join(installed, "components")), "the package must run without the TypeScript sources");
+        const shipped = path.join(installed, "examples", "yaml", "Pulumi.yaml");
+        assert.ok(fs.existsSync(shipped), "the npm package does not ship examples/yaml/Pulumi.yaml (package.json files), which the README points npm users to");
+        fs.writeFileSync(path.join(project, "Pulumi.yaml"), npmConsumerProgram(fs.readFileSync(shipped, "utf8"), readmeNpmPackagesEntry()));
+        return project;
+    };
     const timed = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
         const start = Date.now();
         const result = await run();
@@ -107,13 +148,7 @@ describe("WelkinFlux from Pulumi YAML (examples/yaml) on the sandbox", function 
     });
 
     it("with the plugin from the npm package (node_modules/welkin-flux/bin), previews the deployed stack with nothing to create, delete or replace", async () => {
-        const project = path.join(work, "from-npm");
-        fs.mkdirSync(project);
-        const installed = unpackAsDependency(packTarball(work), project);
-        assert.ok(!fs.existsSync(path.join(installed, "components")), "the package must run without the TypeScript sources");
-        const program = fs.readFileSync(path.join(EXAMPLE, "Pulumi.yaml"), "utf8").replace("welkin-flux: ../../bin", "welkin-flux: ./node_modules/welkin-flux/bin");
-        assert.match(program, /^ {2}welkin-flux: \.\/node_modules\/welkin-flux\/bin$/m);
-        fs.writeFileSync(path.join(project, "Pulumi.yaml"), program);
+        const project = npmConsumer("from-npm");
         fs.copyFileSync(path.join(EXAMPLE, `Pulumi.${STACK}.yaml`), path.join(project, `Pulumi.${STACK}.yaml`));
         const fromNpm = await LocalWorkspace.selectStack({ stackName: STACK, workDir: project }, { envVars: engineEnv(pulumiDir()) });
         const preview = await timed("preview with the packaged plugin", () => fromNpm.preview({ diff: true }));
@@ -141,6 +176,36 @@ describe("WelkinFlux from Pulumi YAML (examples/yaml) on the sandbox", function 
 
     it("destroys everything it made", async () => {
         const destroyed = await timed("destroy", () => destroyWithPreview(STACK, pulumiDir(), { cwd: EXAMPLE }));
+        assert.strictEqual(destroyed.code, 0, destroyed.stdout + destroyed.stderr);
+        assert.strictEqual(admin(["get", "subnamespaceanchor", "-n", "production", "-o", "name"]).trim(), "");
+        assert.deepStrictEqual(admin(["get", "crd", "-o", "name"]).split("\n").filter((c) => c.includes("toolkit.fluxcd.io")), []);
+    });
+
+    // After the checkout's stack is gone: one Flux per cluster (flux-system, its CRDs).
+    it("as an npm user: the shipped example with the README's packages: entry, in a fresh project, previews, ups with its preview and destroys", async () => {
+        const project = npmConsumer("consumer");
+        const url = git!.createRepository("consumer");
+        const consumer = await LocalWorkspace.createOrSelectStack({ stackName: NPM_STACK, workDir: project }, { envVars: engineEnv(pulumiDir()) });
+        await consumer.setAllConfig({
+            clusterName: { value: "sandbox" },
+            gitUrl: { value: url },
+            knownHosts: { value: git!.knownHosts },
+            deployKeyPrivateKey: { value: fs.readFileSync(keyFile, "utf8"), secret: true },
+            kubeconfig: { value: fs.readFileSync(sandbox!.kubeconfigs.developer, "utf8"), secret: true },
+        });
+        const preview = await timed("npm project: fresh preview", () => consumer.preview({ diff: true }));
+        assert.ok((preview.changeSummary.create ?? 0) > 40, JSON.stringify(preview.changeSummary));
+        assert.match(preview.stdout, /\+ welkin-flux:index:WelkinFlux: \(create\)/, preview.stdout);
+        const up = await timed("npm project: up", () => upWithPreview(NPM_STACK, pulumiDir(), { cwd: project }));
+        assert.strictEqual(up.code, 0, up.stdout + up.stderr);
+        assert.doesNotMatch(up.stdout + up.stderr, /forbidden/i);
+        const stored = fs.readFileSync(path.join(pulumiDir(), "state", ".pulumi", "stacks", "welkin-flux-yaml", `${NPM_STACK}.json`), "utf8");
+        assertNoPlainSecrets([["the npm project's state", stored], ["its engine output", [preview.stdout, preview.stderr, up.stdout, up.stderr].join("\n")]], keyFile, sandbox!.kubeconfigs.developer);
+        const outputs = await consumer.outputs();
+        assert.strictEqual(outputs.gitRepositoryName.value, "consumer-repo");
+        assert.strictEqual(admin(["get", "subnamespaceanchor", "flux-system", "-n", "production", "-o", "jsonpath={.status.status}"]), "Ok");
+        assert.strictEqual(admin(["get", "gitrepositories.source.toolkit.fluxcd.io", "-n", "flux-system", "-o", "name"]).trim(), "gitrepository.source.toolkit.fluxcd.io/consumer-repo");
+        const destroyed = await timed("npm project: destroy", () => destroyWithPreview(NPM_STACK, pulumiDir(), { cwd: project }));
         assert.strictEqual(destroyed.code, 0, destroyed.stdout + destroyed.stderr);
         assert.strictEqual(admin(["get", "subnamespaceanchor", "-n", "production", "-o", "name"]).trim(), "");
         assert.deepStrictEqual(admin(["get", "crd", "-o", "name"]).split("\n").filter((c) => c.includes("toolkit.fluxcd.io")), []);
