@@ -2,7 +2,8 @@
 //
 // The README's main command: the real program (index.ts) installs Flux on the sandbox as an
 // application developer, through the real Pulumi engine and kubernetes provider.
-//   1. builds the missing parts of the sandbox toolchain (build.sh sandbox, output shown);
+//   1. builds the parts of the toolchain it needs that are missing — the sandbox's and Flux's
+//      controllers, for step 5 — saying first which and about how long (output shown);
 //   2. starts the sandbox and its git server, or reuses the ones an earlier demo started;
 //   3. makes the stack `sandbox` of the program (developer kubeconfig, sandbox git server);
 //   4. runs `pulumi up` as a user does (Flux v2.9.4, which the sandbox's platform administrator
@@ -10,13 +11,13 @@
 //   5. starts Flux's real source- and kustomize-controller (out of cluster, each as its own
 //      ServiceAccount), waits until they reconcile the commit the up made, and prints what was
 //      made with the GitRepository and Kustomization as `flux get` shows them. The controllers
-//      keep running until --destroy (or sandbox:down); without their binaries this step is
-//      skipped with one line saying how to build them.
+//      keep running until --destroy (or sandbox:down).
 // Run again, it reuses the running sandbox and the `up` changes nothing. `--destroy` runs
 // `pulumi destroy` (the controllers stop as their Deployments go, as pods would), stops the
 // sandbox and removes the stack file.
 import * as childProcess from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { defaultStateDir, kubectl, openSandbox, setExtraCrds, startSandbox, stopSandbox } from "./lib/cluster";
@@ -26,6 +27,7 @@ import {
     missingFluxControllerBinaries,
     RunningFluxController,
     runningFluxControllers,
+    SANDBOX_FLUX_CONTROLLERS,
     startFluxControllers,
     stopControllersWithTheirDeployments,
     waitForFluxReady,
@@ -33,7 +35,7 @@ import {
 import { startSandboxGitServer } from "./lib/gitServer";
 import { alive } from "./lib/processes";
 import { destroyWithPreview, engineEnv, PROGRAM_DIR, programStack, removeStackFile, upWithPreview } from "./lib/programStack";
-import { BUILD_SCRIPT, missingSandboxBinaries, TOOLCHAIN_CACHE } from "./lib/toolchain";
+import { BUILD_SCRIPT, BuildPlan, buildPlan, describeBuildPlan, partsOfBinaries, readManifest, roughDuration, TOOLCHAIN_CACHE, ToolchainManifest } from "./lib/toolchain";
 import { EXTERNAL_ARTIFACT_EXTRA_CRDS } from "./lib/welkinPlatform";
 
 const STACK = "sandbox";
@@ -129,26 +131,48 @@ function reusableSandbox(stateDir: string): { state: DemoState } | { why: string
     return { state };
 }
 
-/** Step 1: the toolchain parts the sandbox runs, built when missing with build.sh's output shown. */
+/**
+ * What the demo runs, as build.sh parts: the sandbox's (the manifest marks them) and the Flux
+ * controllers of its last step. Without the controllers the first run would end without Flux
+ * syncing, the thing the project exists for, so they are built with the rest.
+ */
+export function demoToolchainParts(m: ToolchainManifest): string[] {
+    const parts = new Set([...m.parts.filter((p) => p.sandbox && p.binDir !== null).map((p) => p.part), ...partsOfBinaries(m, SANDBOX_FLUX_CONTROLLERS)]);
+    return m.parts.map((p) => p.part).filter((p) => parts.has(p));
+}
+
+export function demoBuildPlan(m: ToolchainManifest): BuildPlan {
+    return buildPlan(m, demoToolchainParts(m));
+}
+
+function cores(): number {
+    return os.availableParallelism?.() ?? os.cpus().length;
+}
+
+/**
+ * Step 1: the parts the demo needs, built when missing with build.sh's output shown. It says up
+ * front which and about how long, since a first run spends most of its time here.
+ */
 function ensureToolchain(): void {
     section("Toolchain");
-    const missing = missingSandboxBinaries();
-    if (missing.length === 0) {
+    const plan = demoBuildPlan(readManifest());
+    if (plan.missing.length === 0) {
         console.log(`complete (${TOOLCHAIN_CACHE})`);
         return;
     }
-    console.log(`missing: ${missing.join(", ")}`);
-    console.log(`building: bash ${path.relative(PROGRAM_DIR, BUILD_SCRIPT)} sandbox (about 20 minutes cold; cached in ${TOOLCHAIN_CACHE})\n`);
+    console.log(describeBuildPlan(plan, cores()));
+    console.log(`(measured cold on 2 cores, a slower or busier machine takes longer; built once, then cached in ${TOOLCHAIN_CACHE})`);
+    console.log(`$ bash ${path.relative(PROGRAM_DIR, BUILD_SCRIPT)} ${plan.missing.join(" ")}\n`);
     const start = Date.now();
-    const r = childProcess.spawnSync("bash", [BUILD_SCRIPT, "sandbox"], { stdio: "inherit", env: { ...process.env, WELKIN_TOOLCHAIN_CACHE: TOOLCHAIN_CACHE } });
+    const r = childProcess.spawnSync("bash", [BUILD_SCRIPT, ...plan.missing], { stdio: "inherit", env: { ...process.env, WELKIN_TOOLCHAIN_CACHE: TOOLCHAIN_CACHE } });
     if (r.status !== 0) {
         throw new DemoError(`building the toolchain failed (${r.error?.message ?? `build.sh exit status ${r.status}`}); see its output above and sandbox/toolchain/BUILD-LOG.md`);
     }
-    const still = missingSandboxBinaries();
+    const still = demoBuildPlan(readManifest()).missing;
     if (still.length > 0) {
-        throw new DemoError(`build.sh finished but these are still missing: ${still.join(", ")}`);
+        throw new DemoError(`build.sh finished but these parts are still missing: ${still.join(", ")}`);
     }
-    console.log(`\nbuilt in ${seconds(start)}`);
+    console.log(`\nbuilt in ${seconds(start)} (estimated ${roughDuration(plan.seconds)})`);
 }
 
 /** A workspace on the demo's backend, for stack bookkeeping outside programStack. */
@@ -322,8 +346,8 @@ async function fluxSyncing(stateDir: string, gitRepository: string, kustomizatio
     section("Flux syncing (real source- and kustomize-controller)");
     const missing = missingFluxControllerBinaries();
     if (missing.length > 0) {
-        console.log(`skipped: the Flux controllers are not built (${missing.join(", ")}); build them with: bash sandbox/toolchain/build.sh flux (about 5 minutes cold)`);
-        return;
+        // Step 1 built them; only a cache emptied meanwhile gets here.
+        throw new DemoError(`the Flux controllers are gone from the toolchain cache (${missing.join(", ")}); run the demo again to build them`);
     }
     const sandbox = openSandbox(stateDir);
     let controllers: RunningFluxController[] = runningFluxControllers(sandbox);
@@ -417,7 +441,10 @@ async function main(args: string[]): Promise<void> {
     }
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => {
-    console.error(`\ndemo: error: ${shortMessage(e)}`);
-    process.exit(1);
-});
+// Run as `npm run demo`; imported (test/demoPlan.test.ts) it only offers its plan.
+if (require.main === module) {
+    main(process.argv.slice(2)).catch((e: unknown) => {
+        console.error(`\ndemo: error: ${shortMessage(e)}`);
+        process.exit(1);
+    });
+}

@@ -132,3 +132,91 @@ export function missingSandboxBinaries(): string[] {
 export function toolchainPath(): string {
     return [...toolchainBinDirs(), process.env.PATH ?? ""].join(path.delimiter);
 }
+
+/**
+ * Cold build seconds of each part on a 2-core machine, for saying how long a build will take
+ * before it starts (the manifest only knows the seconds of parts already built). Measured
+ * 2026-12-04 with `build.sh pulumi kube etcd hnc kwok kubernetes flux yaml` on an empty toolchain
+ * cache, other work running on the machine (the run's buildSeconds in the manifest): 1780 s in
+ * all. They are a cold build's in build.sh's order: kustomize-controller reuses what
+ * source-controller compiled (one wrapper module), so alone it would take longer. One user's fresh
+ * 2-core machine took 36 minutes for the sandbox's six parts, which these put at 25: an estimate
+ * to plan by, which a slower or busier machine exceeds.
+ */
+export const COLD_BUILD_SECONDS_2_CORES: Readonly<Record<string, number>> = {
+    pulumi: 255,
+    kubernetes: 598,
+    kube: 470,
+    etcd: 31,
+    hnc: 67,
+    kwok: 70,
+    "source-controller": 200,
+    "kustomize-controller": 47,
+    yaml: 42,
+};
+
+/** The parts that build the given binaries (e.g. the Flux controllers), in build.sh's order. */
+export function partsOfBinaries(m: ToolchainManifest, binaries: readonly string[]): string[] {
+    const unknown = binaries.filter((b) => partOf(m, b) === undefined);
+    if (unknown.length > 0) {
+        throw new Error(`sandbox/toolchain/build.sh builds no ${unknown.join(", ")}`);
+    }
+    return m.parts.filter((p) => p.binDir !== null && binaries.some((b) => p.binaries.includes(b))).map((p) => p.part);
+}
+
+/** What building the missing ones among some parts takes, estimated before anything runs. */
+export interface BuildPlan {
+    /** The parts not built yet, in build.sh's order (the order it builds them in). */
+    missing: string[];
+    /** Their cold seconds on 2 cores, summed over those measured. */
+    seconds: number;
+    /** Missing parts with no measured time (a part added to build.sh since). */
+    unmeasured: string[];
+}
+
+/**
+ * The plan for `wanted` (build.sh part names): which are missing, judged by the binaries
+ * themselves (as findBinary does, not the manifest's `present`), and about how long they take.
+ */
+export function buildPlan(m: ToolchainManifest, wanted: readonly string[], coldSeconds: Readonly<Record<string, number>> = COLD_BUILD_SECONDS_2_CORES): BuildPlan {
+    const unknown = wanted.filter((w) => !m.parts.some((p) => p.part === w && p.binDir !== null));
+    if (unknown.length > 0) {
+        throw new Error(`sandbox/toolchain/build.sh has no buildable part ${unknown.join(", ")}`);
+    }
+    const missing = m.parts
+        .filter((p) => wanted.includes(p.part) && p.binaries.some((b) => !isExecutable(path.join(p.binDir as string, b))))
+        .map((p) => p.part);
+    const unmeasured = missing.filter((p) => coldSeconds[p] === undefined);
+    const seconds = missing.reduce((sum, p) => sum + (coldSeconds[p] ?? 0), 0);
+    return { missing, seconds, unmeasured };
+}
+
+/** "about 29 minutes", "under a minute": an estimate, so whole minutes. */
+export function roughDuration(seconds: number): string {
+    if (seconds < 60) {
+        return "under a minute";
+    }
+    const minutes = Math.round(seconds / 60);
+    return `about ${minutes} minute${minutes === 1 ? "" : "s"}`;
+}
+
+/**
+ * One line saying what will be built and about how long it takes, e.g. "building 4 missing
+ * parts (kube, kubernetes, source-controller, kustomize-controller): about 22 minutes on 2
+ * cores". The times were measured on 2 cores; on another machine the line says so instead of
+ * scaling them (Go's build does not scale evenly with cores).
+ */
+export function describeBuildPlan(plan: BuildPlan, cores: number): string {
+    if (plan.missing.length === 0) {
+        return "nothing to build";
+    }
+    const n = plan.missing.length;
+    const what = `building ${n === 1 ? "1 missing part" : `${n} missing parts`} (${plan.missing.join(", ")})`;
+    const measured = plan.missing.length - plan.unmeasured.length;
+    if (measured === 0) {
+        return `${what}: no build time measured for ${n === 1 ? "it" : "them"}`;
+    }
+    const where = cores === 2 ? "on 2 cores" : `on 2 cores (measured there; this machine has ${cores})`;
+    const rest = plan.unmeasured.length > 0 ? `, plus ${plan.unmeasured.join(", ")} (not measured)` : "";
+    return `${what}: ${roughDuration(plan.seconds)} ${where}${rest}`;
+}
