@@ -10,7 +10,7 @@ import { inferSchema } from "../components/providerHost";
 import { pluginSchemaFromCli } from "../sandbox/lib/programStack";
 import { findBinary } from "../sandbox/lib/toolchain";
 import { assertSameSurface } from "./support/componentSchema";
-import { packTarball } from "./support/npmPack";
+import { sharedTarball } from "./support/npmPack";
 
 const ROOT = path.resolve(__dirname, "..");
 const PULUMI_PACKAGES = ["@pulumi/pulumi", "@pulumi/kubernetes", "@pulumi/github", "@pulumi/tls"];
@@ -36,7 +36,7 @@ describe("npm package", function () {
 
     before(() => {
         work = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-flux-package-"));
-        tarball = packTarball(work);
+        tarball = sharedTarball();
     });
     after(() => fs.rmSync(work, { recursive: true, force: true }));
 

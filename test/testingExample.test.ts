@@ -12,7 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describeOwnPrivateKey } from "../components/keys/ownKey";
 import { MOCKED_TYPES, mockKeyMaterial, outputValue, WelkinFluxMocks, welkinFluxMocks } from "../components/testing";
 import { WelkinFlux } from "../components/welkinFlux";
-import { packTarball, unpackAsDependency } from "./support/npmPack";
+import { sharedTarball, unpackAsDependency } from "./support/npmPack";
 
 const ROOT = path.resolve(__dirname, "..");
 const README = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -188,7 +188,7 @@ describe("the README's \"Testing your program\", with the packed package", funct
 
     before(() => {
         work = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-flux-testing-example-"));
-        tarball = packTarball(work);
+        tarball = sharedTarball();
     });
     after(() => fs.rmSync(work, { recursive: true, force: true }));
 

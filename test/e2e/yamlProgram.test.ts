@@ -14,7 +14,7 @@ import { GitServer, gitServerPrerequisites, startGitServer } from "../../sandbox
 import { destroyWithPreview, engineEnv, PROGRAM_DIR, upWithPreview } from "../../sandbox/lib/programStack";
 import { findBinary, missingSandboxBinaries } from "../../sandbox/lib/toolchain";
 import { stopSandboxAndClean } from "../support/e2eCleanup";
-import { packTarball, unpackAsDependency } from "../support/npmPack";
+import { sharedTarball, unpackAsDependency } from "../support/npmPack";
 import { assertNoPlainSecrets } from "../support/plainSecrets";
 
 const EXAMPLE = path.join(PROGRAM_DIR, "examples", "yaml");
@@ -63,7 +63,7 @@ describe("WelkinFlux from Pulumi YAML (examples/yaml) on the sandbox", function 
     const npmConsumer = (name: string): string => {
         const project = path.join(work, name);
         fs.mkdirSync(project);
-        tarball ??= packTarball(work);
+        tarball ??= sharedTarball();
         const installed = unpackAsDependency(tarball, project);
         assert.ok(!fs.existsSync(path.join(installed, "components")), "the package must run without the TypeScript sources");
         const shipped = path.join(installed, "examples", "yaml", "Pulumi.yaml");

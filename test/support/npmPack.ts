@@ -1,9 +1,26 @@
 // The npm package as users get it: `npm pack` of the repository (its prepack builds dist/).
 import * as childProcess from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "..", "..");
+
+let packedOnce: string | undefined;
+
+/**
+ * The repository packed once per test run, shared by every suite that installs it: packing
+ * rebuilds dist/ (about 30 s), and two packs at once would delete each other's dist/. Removed
+ * when the run ends.
+ */
+export function sharedTarball(): string {
+    if (packedOnce === undefined) {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-flux-pack-"));
+        process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+        packedOnce = packTarball(dir);
+    }
+    return packedOnce;
+}
 
 /** Packs the repository into `destination`; returns the tarball's path. */
 export function packTarball(destination: string): string {
