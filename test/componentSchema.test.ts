@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
 import * as os from "os";
+import { SUPPORTED_FLUX_VERSIONS } from "../components/fluxDistribution";
 import { inferSchema } from "../components/providerHost";
 import { pluginSchemaFromCli } from "../sandbox/lib/programStack";
 import { findBinary } from "../sandbox/lib/toolchain";
@@ -60,6 +61,27 @@ describe("the component schema (for Pulumi YAML, Python, Go, C#)", function () {
         const policy = schema.types[ref(r.inputProperties.policyChecks)].properties!;
         assert.deepStrictEqual(values(ref(policy.mode)), ["error", "off", "warn"]);
         assert.deepStrictEqual(values(ref(policy.ignore)), ["disallowed-tags", "image-registry", "minimum-replicas", "network-policy", "resource-requests"]);
+        assert.deepStrictEqual(values(ref(r.inputProperties.fluxVersion)), [...SUPPORTED_FLUX_VERSIONS].sort());
+        assert.strictEqual(schema.resources["welkin-flux:index:WelkinFlux"].description?.startsWith("Flux CD installed on an Elastisys Welkin environment"), true);
+    });
+
+    it("makes a fluxVersion typo a compile error in TypeScript, the supported versions compiling", () => {
+        const source = (version: string) => `import { WelkinFluxArgs } from "./components";\nexport const a: WelkinFluxArgs = { clusterName: "dev", repository: { owner: "o", name: "r" }, fluxVersion: "${version}" };\n`;
+        const diagnostics = (version: string) => {
+            const file = path.join(ROOT, `.fluxVersion-${process.pid}.ts`);
+            fs.writeFileSync(file, source(version));
+            try {
+                const program = ts.createProgram([file], { strict: true, noEmit: true, skipLibCheck: true, target: ts.ScriptTarget.ES2020, module: ts.ModuleKind.CommonJS, esModuleInterop: true });
+                return ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+            } finally {
+                fs.rmSync(file, { force: true });
+            }
+        };
+        for (const supported of SUPPORTED_FLUX_VERSIONS) {
+            assert.deepStrictEqual(diagnostics(supported), []);
+        }
+        const [typo] = diagnostics("v2.1.3");
+        assert.match(typo, /Type '"v2\.1\.3"' is not assignable to type 'FluxVersion \| undefined'/);
     });
 
     it("is what `pulumi package get-schema bin/pulumi-resource-welkin-flux` reads from the plugin (the real CLI)", function () {

@@ -11,7 +11,7 @@ export interface SchemaProperty {
 }
 
 export interface PackageSchema {
-    resources: Record<string, { inputProperties: Record<string, SchemaProperty>; properties: Record<string, SchemaProperty>; requiredInputs?: string[] }>;
+    resources: Record<string, { description?: string; inputProperties: Record<string, SchemaProperty>; properties: Record<string, SchemaProperty>; requiredInputs?: string[] }>;
     types: Record<string, { type: string; enum?: { value: string }[]; properties?: Record<string, SchemaProperty>; required?: string[] }>;
 }
 
