@@ -47,7 +47,7 @@ K8S_PROVIDER_MODULE=github.com/pulumi/pulumi-kubernetes/provider/v4
 K8S_PROVIDER_MODVERSION=v4.0.0-20260115033456-f47bc2d6f199
 # No tls or github part: the proxy refuses pulumi-tls/provider/v5 (c3b9a61e7075 = v5.5.1) and
 # pulumi-github/provider/v6 (e46c2bbdc297 = v6.15.0) with 403, also their @v/list, and the
-# refusal is final (re-checked 2026-11-24, /work/shared/TOOLCHAIN-NOTES.md): nothing to build
+# refusal is final (re-checked 2026-11-24): nothing to build
 # them from. BUILD-LOG.md has the exact errors.
 # v1.33.13: Flux v2.9.4 needs Kubernetes >= 1.33 (`flux check --pre`), and v1.33.13 is the newest
 # 1.33 patch the proxy serves with every staging module (v1.32.13 was refused for four of them).
