@@ -426,7 +426,10 @@ async function main(): Promise<void> {
             git: { url: repoUrl, knownHosts: git.knownHosts, privateKeyFile: keyFile },
             clusterName: CLUSTER_NAME,
         });
-        log("first up of the real program on a fresh environment, with the engine's events (not measured)");
+        log("first preview and up of the real program on a fresh environment, with the engine's events (not measured)");
+        // The preview users run first: on a fresh environment it is where the kubernetes provider's
+        // dry runs find problems. The Automation API's up() skips it, so it runs here on its own.
+        await ours.preview();
         const events: { at: number; event: EngineEvent }[] = [];
         const firstStart = Date.now();
         await ours.up({ onEvent: (event) => events.push({ at: Date.now(), event }) });

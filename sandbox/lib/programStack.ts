@@ -55,7 +55,12 @@ export function pluginSchemaFromCli(plugin: string, pulumiDir: string): string {
     });
 }
 
-/** Creates (or selects) the stack and sets its settings; the stack file is git-ignored. */
+/**
+ * Creates (or selects) the stack and sets its settings; the stack file is git-ignored. The Stack
+ * is for settings, outputs, previews and refreshes: run ups and destroys with upWithPreview and
+ * destroyWithPreview, as users do (the Automation API's up() and destroy() skip the preview, where
+ * the kubernetes provider's dry runs find what a fresh environment refuses).
+ */
 export async function programStack(o: ProgramStackOptions): Promise<Stack> {
     const env = engineEnv(o.pulumiDir);
     // The Automation API runs the `pulumi` it finds on this process's PATH.
