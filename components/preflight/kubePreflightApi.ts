@@ -8,6 +8,11 @@ async function lookup<T>(conn: KubeConnection, path: string, map: (body: unknown
     return res.status === 200 ? { found: true, value: map(res.body) } : { found: false, status: res.status };
 }
 
+/** An object's annotations, {} where it has none. */
+function annotationsOf(body: unknown): { annotations: Record<string, string> } {
+    return { annotations: (body as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations ?? {} };
+}
+
 export function kubePreflightApi(conn: KubeConnection): PreflightApi {
     return {
         async serverVersion() {
@@ -18,14 +23,10 @@ export function kubePreflightApi(conn: KubeConnection): PreflightApi {
             return (res.body as { gitVersion: string }).gitVersion;
         },
         namespace(name) {
-            return lookup(conn, `/api/v1/namespaces/${encodeURIComponent(name)}`, (b) => ({
-                annotations: ((b as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations ?? {}),
-            }));
+            return lookup(conn, `/api/v1/namespaces/${encodeURIComponent(name)}`, annotationsOf);
         },
         anchor(namespace, name) {
-            return lookup(conn, `/apis/hnc.x-k8s.io/v1alpha2/namespaces/${encodeURIComponent(namespace)}/subnamespaceanchors/${encodeURIComponent(name)}`, (b) => ({
-                annotations: ((b as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations ?? {}),
-            }));
+            return lookup(conn, `/apis/hnc.x-k8s.io/v1alpha2/namespaces/${encodeURIComponent(namespace)}/subnamespaceanchors/${encodeURIComponent(name)}`, annotationsOf);
         },
         roleBinding(namespace, name) {
             return lookup(conn, roleBindingPath(namespace, name), (b) => b);
