@@ -1,4 +1,4 @@
-// WelkinFlux: the Welkin Flux procedure (DESIGN.md, "The procedure it automates") as one
+// WelkinFlux: the Welkin Flux procedure (docs/ARCHITECTURE.md, "The procedure") as one
 // component. Each step lives in steps/<step>.ts; this file only wires them in dependency order.
 import * as pulumi from "@pulumi/pulumi";
 import { WelkinFluxArgs } from "./args";

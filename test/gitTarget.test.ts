@@ -1,5 +1,6 @@
-// SshGitFiles (DESIGN step 7 on a non-GitHub server) against a real sshd + git-shell on loopback
-// (sandbox/lib/gitServer.ts). The provider's functions are called directly: no Pulumi engine.
+// SshGitFiles (docs/ARCHITECTURE.md step 7 on a non-GitHub server) against a real sshd + git-shell
+// on loopback (sandbox/lib/gitServer.ts). The provider's functions are called directly: no Pulumi
+// engine.
 import * as assert from "assert";
 import * as childProcess from "child_process";
 import * as fs from "fs";

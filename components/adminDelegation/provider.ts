@@ -1,6 +1,7 @@
-// The dynamic provider behind the AdminDelegation resource (DESIGN step 5). The kubernetes
-// provider can only apply whole lists (server-side apply treats RoleBinding.subjects as atomic),
-// so this provider adds and removes exactly our subjects with a conflict-checked read-modify-write.
+// The dynamic provider behind the AdminDelegation resource (docs/ARCHITECTURE.md step 5). The
+// kubernetes provider can only apply whole lists (server-side apply treats RoleBinding.subjects as
+// atomic), so this provider adds and removes exactly our subjects with a conflict-checked
+// read-modify-write.
 import * as pulumi from "@pulumi/pulumi";
 import { kubeErrorMessage, kubeRequest, roleBindingPath } from "../kube/client";
 import { KubeAccess, connect } from "../kube/access";

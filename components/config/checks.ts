@@ -1,5 +1,5 @@
 // How the component reaches the cluster for its own checks and the admin delegation, and what it
-// checks before anything changes (DESIGN step 0): preflight and Welkin policy checks.
+// checks before anything changes (docs/ARCHITECTURE.md step 0): preflight and Welkin policy checks.
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyChecksArgs, PolicyMode, PolicyName } from "../args";
 import { WELKIN_DEFAULT_ENFORCEMENT } from "../policy/welkinPolicies";

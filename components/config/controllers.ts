@@ -1,5 +1,5 @@
-// How the controllers run (DESIGN step 7's kustomization.yaml): Flux's lockdown flags, a registry
-// mirror for the images and the pull secret for it.
+// How the controllers run (docs/ARCHITECTURE.md step 7's kustomization.yaml): Flux's lockdown
+// flags, a registry mirror for the images and the pull secret for it.
 import { ImagePullSecretArgs, LockdownArgs } from "../args";
 import { DNS1123_SUBDOMAIN, q, REGISTRY } from "../validators";
 import { objectArg, Resolved } from "./problems";

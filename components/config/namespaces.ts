@@ -1,5 +1,6 @@
-// Where Flux lives and where it may deploy (DESIGN steps 3–5): the HNC parent of flux-system,
-// the extra parents that get the Roles and the admin delegation, and the one allowed namespace.
+// Where Flux lives and where it may deploy (docs/ARCHITECTURE.md steps 3–5): the HNC parent of
+// flux-system, the extra parents that get the Roles and the admin delegation, and the one allowed
+// namespace.
 import { DEFAULT_PARENT_NAMESPACE, FLUX_NAMESPACE } from "../defaults";
 import { checkNamespaceName, q } from "../validators";
 import { Resolved } from "./problems";

@@ -1,6 +1,7 @@
-// The user's kustomize patches (DESIGN step 7's kustomization.yaml): each read as kustomize
-// reads it, so a malformed patch or an unusable target is refused here, by its index, before
-// anything is rendered. What a patch does to Flux's objects is checked in render/userPatches.ts.
+// The user's kustomize patches (docs/ARCHITECTURE.md step 7's kustomization.yaml): each read as
+// kustomize reads it, so a malformed patch or an unusable target is refused here, by its index,
+// before anything is rendered. What a patch does to Flux's objects is checked in
+// render/userPatches.ts.
 import { FluxPatchArgs } from "../args";
 import { ParsedPatch, parsePatch, PATCH_TARGET_FIELDS, PatchError, PatchTarget, targetMatcher } from "../kustomize/patch";
 import { q } from "../validators";

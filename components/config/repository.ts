@@ -1,5 +1,5 @@
-// The cluster's folder and the repository Flux syncs from (DESIGN steps 6 and 7): where the
-// manifests are committed and how the Flux objects are named.
+// The cluster's folder and the repository Flux syncs from (docs/ARCHITECTURE.md steps 6 and 7):
+// where the manifests are committed and how the Flux objects are named.
 import * as pulumi from "@pulumi/pulumi";
 import { RepositoryArgs } from "../args";
 import { DEFAULT_BRANCH, DEFAULT_GITHUB_HOST, FLUX_NAMESPACE } from "../defaults";

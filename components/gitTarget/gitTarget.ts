@@ -1,7 +1,7 @@
-// Where the manifests go (DESIGN step 7) and who registers the deploy key (step 1): one shape,
-// one implementation per kind of git server. Modelled on Flux's own bootstrap (fluxcd/flux2
-// pkg/bootstrap): plain git can only push; a git provider with an API (GitHub) can also register
-// the deploy key, an optional capability.
+// Where the manifests go (docs/ARCHITECTURE.md step 7) and who registers the deploy key (step 1):
+// one shape, one implementation per kind of git server. Modelled on Flux's own bootstrap
+// (fluxcd/flux2 pkg/bootstrap): plain git can only push; a git provider with an API (GitHub) can
+// also register the deploy key, an optional capability.
 import * as pulumi from "@pulumi/pulumi";
 import { FluxFile } from "../render/fluxManifests";
 import { DeployKey } from "../steps/deployKey";

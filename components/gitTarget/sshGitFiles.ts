@@ -1,6 +1,6 @@
-// DESIGN step 7 on a git server other than GitHub: commit our files to a branch over SSH with
-// the system git, one commit per file, pushed without force, and on destroy remove only ours.
-// The provider below is serialized into Pulumi state: it uses Node built-ins and the pure
+// docs/ARCHITECTURE.md step 7 on a git server other than GitHub: commit our files to a branch over
+// SSH with the system git, one commit per file, pushed without force, and on destroy remove only
+// ours. The provider below is serialized into Pulumi state: it uses Node built-ins and the pure
 // helpers of this folder only.
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";

@@ -10,11 +10,11 @@ import { ChildOptions, childOptions } from "./childOptions";
  * A RoleBinding whose roleRef names its Role through the Role's ID. The kubernetes provider checks
  * a planned create with a server-side dry run; for a RoleBinding whose Role is created in the same
  * update, that dry run is refused on Welkin (the Role does not exist yet, and Welkin grants no
- * `bind`, the known issue in DESIGN.md), so a fresh preview would fail. A resource's ID is unknown
- * at preview until it exists, and the provider does not dry-run inputs that are not known yet: so
- * the binding is checked by the server as soon as its Role exists, and is skipped only on the
- * preview that creates both. The value is the same name either way. (The Role's other outputs do
- * not help: its own dry run fills them in.)
+ * `bind`, the known issue in docs/ARCHITECTURE.md), so a fresh preview would fail. A resource's ID
+ * is unknown at preview until it exists, and the provider does not dry-run inputs that are not
+ * known yet: so the binding is checked by the server as soon as its Role exists, and is skipped
+ * only on the preview that creates both. The value is the same name either way. (The Role's other
+ * outputs do not help: its own dry run fills them in.)
  */
 function bindingAfterRole(name: string, binding: KubeObject, role: pulumi.CustomResource, base: ChildOptions): pulumi.CustomResource {
     const roleRef = binding.roleRef as { apiGroup: string; kind: string; name: string };
