@@ -18,8 +18,9 @@ export type {
 export { WelkinFluxArgsError } from "./config";
 export { WelkinPolicyError } from "./steps/preflight";
 export { DEFAULT_BRANCH, DEFAULT_PARENT_NAMESPACE, DEFAULT_SYNC_INTERVAL, FLUX_NAMESPACE } from "./defaults";
-export { DEFAULT_FLUX_VERSION, SUPPORTED_FLUX_VERSIONS, EXTRA_COMPONENTS } from "./fluxDistribution";
-export type { FluxExtraComponent, KubeObject } from "./fluxDistribution";
+export { DEFAULT_FLUX_VERSION, SUPPORTED_FLUX_VERSIONS, EXTRA_COMPONENTS } from "./flux/releases";
+export type { FluxExtraComponent } from "./flux/releases";
+export type { KubeObject } from "./kube/object";
 export { GITHUB_KNOWN_HOSTS } from "./render/githubKnownHosts";
 export { layoutTenantManifests } from "./tenantLayout";
 export type { TenantLayout, TenantLayoutOptions } from "./tenantLayout";

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KubeObject } from "./fluxDistribution";
+import { KubeObject } from "./kube/object";
 
 /**
  * One Pulumi resource for one parsed Kubernetes object, with the typed class of its kind so the

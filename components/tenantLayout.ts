@@ -5,7 +5,7 @@
 // Roles one. This lays a tenant's manifests out that way, ready to commit.
 import * as yaml from "js-yaml";
 import { FLUX_NAMESPACE } from "./defaults";
-import { KubeObject } from "./fluxDistribution";
+import { KubeObject } from "./kube/object";
 import { normalizeFluxInterval } from "./goDuration";
 import { fluxExport } from "./render/gotkSync";
 import { checkInterval, checkNamespaceName, DNS1123_LABEL, q } from "./validators";

@@ -1,7 +1,7 @@
 // Bundles the Flux release manifests the package ships (`flux install --export` of each pinned
 // version, default and with image automation) into components/manifests/flux/<version>/
 // (git-ignored: they are Flux's, never committed here). Each file comes by the first route that
-// has it, every one checked against the sha256 pinned in components/fluxDistribution.ts:
+// has it, every one checked against the sha256 pinned in components/flux/releases.ts:
 //   1. $WELKIN_FLUX_UPSTREAM/flux-<version>/<file>, else the upstream reference data beside the checkout;
 //   2. the Flux CLI on PATH (`flux install --export --version <version> …`);
 //   3. the Flux release's CLI, downloaded from $WELKIN_FLUX_RELEASES_URL (default: GitHub's
@@ -11,7 +11,7 @@
 // (prepare): a clone must install even where no route works, e.g. offline with no Flux CLI; the
 // component then refuses to load a missing manifest with the same facts.
 import * as path from "path";
-import { bundledManifestsDir } from "../components/fluxDistribution";
+import { bundledManifestsDir } from "../components/flux/bundle";
 import { bundleFluxManifests } from "./bundle/bundle";
 import { noRouteMessage } from "./bundle/message";
 import { DEFAULT_RELEASES_URL, releaseCliRoute } from "./bundle/releaseRoute";

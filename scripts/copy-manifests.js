@@ -1,5 +1,5 @@
 // The bundled Flux manifests ship next to the compiled library (dist/manifests), where
-// fluxDistribution.ts looks for them; their checksums are verified when they are loaded.
+// flux/bundle.ts looks for them; their checksums are verified when they are loaded.
 const fs = require("fs");
 const path = require("path");
 

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
 import * as os from "os";
-import { SUPPORTED_FLUX_VERSIONS } from "../components/fluxDistribution";
+import { SUPPORTED_FLUX_VERSIONS } from "../components/flux/releases";
 import { inferSchema } from "../components/providerHost";
 import { pluginSchemaFromCli } from "../sandbox/lib/programStack";
 import { findBinary } from "../sandbox/lib/toolchain";

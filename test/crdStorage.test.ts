@@ -1,7 +1,7 @@
 // Changing fluxVersion: which installed CRDs the new ones cannot update in place, and the refusals.
 import * as assert from "assert";
 import { compareFluxVersions, crdStorageProvider, CrdStorageProps } from "../components/crdStorage/provider";
-import { fluxCrds } from "../components/fluxDistribution";
+import { fluxCrds } from "../components/flux/bundle";
 import { plannedCrds } from "../components/steps/fluxCrds";
 
 describe("Flux CRD storage across versions", () => {

@@ -4,10 +4,10 @@
 import * as assert from "assert";
 import { FluxPatchArgs, WelkinFluxArgs } from "../components/args";
 import { resolveWelkinFluxConfig, WelkinFluxArgsError } from "../components/config";
-import { KubeObject } from "../components/fluxDistribution";
+import { KubeObject } from "../components/kube/object";
 import { parseSelector } from "../components/kustomize/labelSelector";
 import { checkWelkinPolicies } from "../components/policy/welkinPolicies";
-import { Container, podTemplate } from "../components/podTemplate";
+import { Container, podTemplate } from "../components/kube/podTemplate";
 import { renderFluxManifests } from "../components/render/fluxManifests";
 import { FluxPatchProblems } from "../components/render/userPatches";
 import { WelkinFlux } from "../components/welkinFlux";

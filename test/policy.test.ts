@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { resolveWelkinFluxConfig } from "../components/config";
-import { KubeObject } from "../components/fluxDistribution";
+import { KubeObject } from "../components/kube/object";
 import { checkWelkinPolicies, imageTag, selects, summarizeFindings } from "../components/policy/welkinPolicies";
 import { renderFluxManifests } from "../components/render/fluxManifests";
 

@@ -5,14 +5,10 @@ import * as crypto from "crypto";
 import * as yaml from "js-yaml";
 import { WelkinFluxArgs } from "../components/args";
 import { resolveWelkinFluxConfig } from "../components/config";
-import {
-    controllerImages,
-    fluxCrds,
-    gotkComponentsYaml,
-    parseManifest,
-    verifiedText,
-    WELKIN_ALLOWED_FLUX_CRDS,
-} from "../components/fluxDistribution";
+import { controllerImages } from "../components/flux/releases";
+import { fluxCrds, readFluxBundle, verifiedText } from "../components/flux/bundle";
+import { parseManifest } from "../components/kube/object";
+import { WELKIN_ALLOWED_FLUX_CRDS } from "../components/render/welkinChanges";
 import { renderFluxManifests } from "../components/render/fluxManifests";
 import { gitRepositoryObject, fluxExport, kustomizationObject, renderGotkSync } from "../components/render/gotkSync";
 import { welkinFluxRoles } from "../components/render/welkinRoles";
@@ -25,8 +21,8 @@ const IMAGE_AUTOMATION = ["image-reflector-controller", "image-automation-contro
 
 describe("bundled Flux manifests", () => {
     it("are byte-identical to flux install --export of v2.1.2, with the published checksums", () => {
-        const plain = gotkComponentsYaml("v2.1.2", []);
-        const image = gotkComponentsYaml("v2.1.2", [...IMAGE_AUTOMATION]);
+        const plain = readFluxBundle("v2.1.2", []).yaml;
+        const image = readFluxBundle("v2.1.2", [...IMAGE_AUTOMATION]).yaml;
         assert.strictEqual(sha256(plain), "d1ad4357b81c135d49a2134174c1f2963a427c489f4e92ecd9684e707fb5a00f");
         assert.strictEqual(sha256(image), "5477c6a2a6f07b1dcf8a2ffefb33187b7ad29302558ac9ece16437a1d2e8a08c");
         assert.ok(plain === upstreamFile("flux-v2.1.2", "gotk-components.yaml"));
@@ -50,7 +46,7 @@ describe("bundled Flux manifests", () => {
             "image-reflector-controller": "ghcr.io/fluxcd/image-reflector-controller:v0.30.0",
             "image-automation-controller": "ghcr.io/fluxcd/image-automation-controller:v0.36.1",
         });
-        const images = parseManifest(gotkComponentsYaml("v2.1.2", [...IMAGE_AUTOMATION]))
+        const images = parseManifest(readFluxBundle("v2.1.2", [...IMAGE_AUTOMATION]).yaml)
             .filter((o) => o.kind === "Deployment")
             .map((o) => (o.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0].image);
         assert.deepStrictEqual(images.sort(), Object.values(controllerImages("v2.1.2", [...IMAGE_AUTOMATION])).sort());
@@ -63,13 +59,13 @@ describe("bundled Flux manifests", () => {
 
 describe("bundled Flux v2.9.4", () => {
     it("is byte-identical to flux install --export of v2.9.4, with the pinned checksums", () => {
-        assert.ok(gotkComponentsYaml("v2.9.4", []) === upstreamFile("flux-v2.9.4", "gotk-components.yaml"));
-        assert.ok(gotkComponentsYaml("v2.9.4", [...IMAGE_AUTOMATION]) === upstreamFile("flux-v2.9.4", "gotk-components-with-image-automation.yaml"));
-        assert.strictEqual(sha256(gotkComponentsYaml("v2.9.4", [])), "97da4654bc11de5637d7f506b0a73707e1e6a1f7a8e9fa8e307063c0b9befa1f");
+        assert.ok(readFluxBundle("v2.9.4", []).yaml === upstreamFile("flux-v2.9.4", "gotk-components.yaml"));
+        assert.ok(readFluxBundle("v2.9.4", [...IMAGE_AUTOMATION]).yaml === upstreamFile("flux-v2.9.4", "gotk-components-with-image-automation.yaml"));
+        assert.strictEqual(sha256(readFluxBundle("v2.9.4", []).yaml), "97da4654bc11de5637d7f506b0a73707e1e6a1f7a8e9fa8e307063c0b9befa1f");
     });
 
     it("pins the images its manifests name", () => {
-        const images = parseManifest(gotkComponentsYaml("v2.9.4", [...IMAGE_AUTOMATION]))
+        const images = parseManifest(readFluxBundle("v2.9.4", [...IMAGE_AUTOMATION]).yaml)
             .filter((o) => o.kind === "Deployment")
             .map((o) => (o.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0].image);
         assert.deepStrictEqual(images.sort(), Object.values(controllerImages("v2.9.4", [...IMAGE_AUTOMATION])).sort());

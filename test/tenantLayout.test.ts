@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { parseManifest } from "../components/fluxDistribution";
+import { parseManifest } from "../components/kube/object";
 import { layoutTenantManifests } from "../components/tenantLayout";
 import { buildFolder } from "./support/kustomize";
 import { TENANT_OBJECTS } from "./support/tenant";

@@ -6,7 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { WelkinFluxArgs } from "../components/args";
 import { WelkinFluxArgsError } from "../components/config";
-import { gotkComponentsYaml, WELKIN_ALLOWED_FLUX_CRDS } from "../components/fluxDistribution";
+import { readFluxBundle } from "../components/flux/bundle";
+import { WELKIN_ALLOWED_FLUX_CRDS } from "../components/render/welkinChanges";
 import { GITHUB_KNOWN_HOSTS } from "../components/render/githubKnownHosts";
 import { WelkinFlux } from "../components/welkinFlux";
 import { FAKE_PRIVATE_KEY, FAKE_PUBLIC_KEY, isSecretOutput, isSecretValue, RecordingMocks, Registration, reveal, settle, unwrap, useMocks, withoutKubeconfig } from "./support/mocks";
@@ -248,7 +249,7 @@ describe("WelkinFlux (unit, mocks)", () => {
         ]);
         assertBefore(files[0], files[1]);
         assertBefore(files[1], files[2]);
-        assert.ok(files[0].inputs.content === gotkComponentsYaml("v2.1.2", []));
+        assert.ok(files[0].inputs.content === readFluxBundle("v2.1.2", []).yaml);
         for (const f of files) {
             assert.strictEqual(f.inputs.repository, "fleet");
             assert.strictEqual(f.inputs.branch, "main");

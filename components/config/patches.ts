@@ -3,17 +3,14 @@
 // before anything is rendered. What a patch does to Flux's objects is checked in
 // render/userPatches.ts.
 import { FluxPatchArgs } from "../args";
-import { ParsedPatch, parsePatch, PATCH_TARGET_FIELDS, PatchError, PatchTarget, targetMatcher } from "../kustomize/patch";
+import { KustomizePatch, parsePatch, PATCH_TARGET_FIELDS, PatchError, PatchTarget, targetMatcher } from "../kustomize/patch";
 import { q } from "../validators";
 import { Resolved } from "./problems";
 
 /** One patch, validated: its text as committed, its target and what it parses to. */
-export interface UserPatch {
+export interface UserPatch extends KustomizePatch {
     /** `patches[i]`, as messages name it. */
     field: string;
-    text: string;
-    target?: PatchTarget;
-    parsed: ParsedPatch;
 }
 
 export interface PatchesConfig {

@@ -6,7 +6,7 @@
 import { applyPatch as applyJsonPatch, JsonPatchError, Operation, validate as validateJsonPatch } from "fast-json-patch";
 import * as yaml from "js-yaml";
 import { FluxPatchTargetArgs } from "../args";
-import { KubeObject } from "../fluxDistribution";
+import { KubeObject } from "../kube/object";
 import { parseSelector, Selector } from "./labelSelector";
 import { JsonMap, PatchError, strategicMerge } from "./strategicMerge";
 
@@ -18,6 +18,13 @@ export type PatchTarget = FluxPatchTargetArgs;
 export const PATCH_TARGET_FIELDS = ["group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector"] as const satisfies readonly (keyof PatchTarget)[];
 
 export type ParsedPatch = { type: "strategic merge"; body: JsonMap } | { type: "JSON 6902"; operations: Operation[] };
+
+/** One entry of a kustomization's `patches:`: its text as written, its target, and what it parses to. */
+export interface KustomizePatch {
+    text: string;
+    target?: PatchTarget;
+    parsed: ParsedPatch;
+}
 
 /** Parses the patch text as kustomize classifies it; throws a PatchError saying what is wrong. */
 export function parsePatch(text: string): ParsedPatch {

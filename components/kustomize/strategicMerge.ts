@@ -12,7 +12,7 @@
 //   object's other elements follow in their order. Any other list (args, tolerations, the
 //   custom resources' lists) is replaced whole, as written (nulls in it included). kustomize's
 //   schema predates resizePolicy, resourceClaims and schedulingGates, so those are replaced too.
-import { KubeObject } from "../fluxDistribution";
+import { KubeObject } from "../kube/object";
 
 /** A patch kustomize would refuse, or one whose result this module does not reproduce exactly. */
 export class PatchError extends Error {}
@@ -197,6 +197,10 @@ class Merger {
  * keeps the object's own.
  */
 export function strategicMerge(object: KubeObject, patch: JsonMap): KubeObject | undefined {
+    // Deleting the whole object needs no knowledge of its lists: any kind can be deleted.
+    if (takeDirective(patch, "").directive === "delete") {
+        return undefined;
+    }
     const merger = new Merger(mergedLists(object));
     const body: JsonMap = { ...patch };
     delete body.apiVersion;

@@ -2,8 +2,8 @@
 // shows what Welkin will warn about or deny before anything is applied. Rules mirror the
 // Gatekeeper constraints of elastisys/compliantkubernetes-apps v0.50.1
 // (helmfile.d/charts/gatekeeper/...) with the enforcement of its default config.
-import { KubeObject } from "../fluxDistribution";
-import { podTemplate } from "../podTemplate";
+import { KubeObject } from "../kube/object";
+import { podTemplate } from "../kube/podTemplate";
 
 export type WelkinEnforcement = "deny" | "warn";
 

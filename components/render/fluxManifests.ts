@@ -1,10 +1,13 @@
 // Args → validated config → the three committed files and the objects to apply. Pure: a preview,
 // a test or a reviewer can see exactly what will be committed without touching the cluster.
 import { WelkinFluxConfig } from "../config";
-import { gotkComponentsObjects, gotkComponentsSha256, gotkComponentsYaml, KubeObject, parseManifest } from "../fluxDistribution";
+import { readFluxBundle } from "../flux/bundle";
+import { KubeObject, parseManifest } from "../kube/object";
+import { builtInPatches } from "./builtInPatches";
+import { fluxCustomizations } from "./customizations";
 import { GotkSyncOptions, renderGotkSync } from "./gotkSync";
 import { installObjects } from "./installObjects";
-import { fluxCustomizations, renderKustomizationYaml } from "./kustomizationYaml";
+import { renderKustomizationYaml } from "./kustomizationYaml";
 
 export const GOTK_COMPONENTS_FILE = "gotk-components.yaml";
 export const GOTK_SYNC_FILE = "gotk-sync.yaml";
@@ -50,25 +53,25 @@ export function gotkSyncOptions(config: WelkinFluxConfig): GotkSyncOptions {
     };
 }
 
+/** The release is read once here and handed down: every later step works on what was read. */
 export function renderFluxManifests(config: WelkinFluxConfig): FluxManifests {
-    const gotkComponents = gotkComponentsYaml(config.fluxVersion, config.componentsExtra);
+    const bundle = readFluxBundle(config.fluxVersion, config.componentsExtra);
     const gotkSync = renderGotkSync(gotkSyncOptions(config));
-    const customizations = fluxCustomizations({
-        fluxVersion: config.fluxVersion,
-        componentsExtra: config.componentsExtra,
+    const customizations = fluxCustomizations(bundle, {
         lockdown: config.lockdown,
         registry: config.registry,
         imagePullSecret: config.imagePullSecret?.name,
         userPatches: config.patches,
     });
+    const builtIns = builtInPatches(customizations);
     const file = (name: string) => `${config.syncPath}/${name}`;
     return {
         files: {
-            components: { path: file(GOTK_COMPONENTS_FILE), content: gotkComponents },
+            components: { path: file(GOTK_COMPONENTS_FILE), content: bundle.yaml },
             sync: { path: file(GOTK_SYNC_FILE), content: gotkSync },
-            kustomization: { path: file(KUSTOMIZATION_FILE), content: renderKustomizationYaml(customizations) },
+            kustomization: { path: file(KUSTOMIZATION_FILE), content: renderKustomizationYaml(builtIns, customizations.userPatches, customizations.images) },
         },
-        gotkComponentsSha256: gotkComponentsSha256(config.fluxVersion, config.componentsExtra),
-        installObjects: installObjects(gotkComponentsObjects(config.fluxVersion, config.componentsExtra), parseManifest(gotkSync), customizations),
+        gotkComponentsSha256: bundle.sha256,
+        installObjects: installObjects(bundle.objects, parseManifest(gotkSync), builtIns, customizations),
     };
 }

@@ -7,7 +7,10 @@
 // The CLI marshals with sigs.k8s.io/yaml (keys sorted, block style) and `--export` frames each
 // object as "---\n" + object (cmd/flux/export.go printExport).
 import * as yaml from "js-yaml";
-import { KubeObject } from "../fluxDistribution";
+import { KubeObject } from "../kube/object";
+
+/** The kinds of the objects gotk-sync.yaml holds: the component owns their spec. */
+export const SYNC_KINDS: readonly string[] = ["GitRepository", "Kustomization"];
 
 export interface GotkSyncOptions {
     /** GitRepository and Kustomization name (`<repo>-repo`). */

@@ -3,10 +3,11 @@
 // matches nothing, fails to apply, or undoes one of those needs is reported by its index with the
 // reason; all of them at once, so one preview shows every patch to fix.
 import { UserPatch } from "../config/patches";
-import { KubeObject } from "../fluxDistribution";
+import { KubeObject } from "../kube/object";
 import { applyKustomizePatch, describe, PatchError } from "../kustomize/patch";
-import { Container, podTemplate } from "../podTemplate";
-import { ControllerArgPatch, ControllerArgReplacement } from "./kustomizationYaml";
+import { Container, podTemplate } from "../kube/podTemplate";
+import { ControllerArgPatch, ControllerArgReplacement } from "./customizations";
+import { SYNC_KINDS } from "./gotkSync";
 
 /** Every patch that cannot be applied as given, with the reason. */
 export class FluxPatchProblems extends Error {
@@ -24,7 +25,6 @@ export interface ArgumentGuards {
 
 type Change = { before: KubeObject; after?: KubeObject };
 
-const SYNC_KINDS = ["GitRepository", "Kustomization"];
 // The fields of the sync objects that inputs set: a patch would make git and the inputs disagree.
 const SYNC_FIELDS: Record<string, { field: string; input: string }[]> = {
     GitRepository: [

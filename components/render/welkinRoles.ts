@@ -1,7 +1,8 @@
 // The Roles of Welkin's Flux guide (roles/all-controllers-role.yaml and
 // roles/source-controller-role.yaml), created in each parent namespace. HNC propagates Roles and
 // RoleBindings from a parent to its subnamespaces, so flux-system and every sibling get them.
-import { DEFAULT_COMPONENTS, EXTRA_COMPONENTS, KubeObject } from "../fluxDistribution";
+import { DEFAULT_COMPONENTS, EXTRA_COMPONENTS } from "../flux/releases";
+import { KubeObject } from "../kube/object";
 
 // Every controller of the Flux distribution, installed or not, so that turning image automation
 // on later needs no RBAC change; each runs as a ServiceAccount of its own name. Listed in the

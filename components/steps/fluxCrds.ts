@@ -6,7 +6,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { WelkinFluxConfig } from "../config";
 import { crdStorageProvider, PlannedCrd } from "../crdStorage/provider";
-import { crdShape, fluxCrds, KubeObject, SUPPORTED_FLUX_VERSIONS } from "../fluxDistribution";
+import { crdShape } from "../kube/crd";
+import { fluxCrds } from "../flux/bundle";
+import { KubeObject } from "../kube/object";
+import { SUPPORTED_FLUX_VERSIONS } from "../flux/releases";
 import { KubeAccess } from "../kube/access";
 import { kubeObjectResource } from "../kubeObjectResource";
 import { ChildOptions, childOptions } from "./childOptions";

@@ -1,7 +1,7 @@
 // Step 4: Welkin's Flux Roles in each parent namespace; HNC propagates them to flux-system.
 import * as pulumi from "@pulumi/pulumi";
 import { WelkinFluxConfig } from "../config";
-import { KubeObject } from "../fluxDistribution";
+import { KubeObject } from "../kube/object";
 import { kubeObjectResource, objectResourceName } from "../kubeObjectResource";
 import { welkinFluxRoles } from "../render/welkinRoles";
 import { ChildOptions, childOptions } from "./childOptions";

@@ -4,7 +4,8 @@
 // namespace and the CRDs.
 import * as pulumi from "@pulumi/pulumi";
 import { WelkinFluxConfig } from "../config";
-import { crdShape, fluxCrds } from "../fluxDistribution";
+import { crdShape } from "../kube/crd";
+import { fluxCrds } from "../flux/bundle";
 import { KubeAccess } from "../kube/access";
 import { FluxKind, KeptObject, teardownProvider } from "../teardown/provider";
 import { ChildOptions, childOptions } from "./childOptions";

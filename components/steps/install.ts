@@ -2,8 +2,9 @@
 // starts and then reconciles the very same objects from git.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KubeObject } from "../fluxDistribution";
+import { KubeObject } from "../kube/object";
 import { kubeObjectResource, objectResourceName } from "../kubeObjectResource";
+import { SYNC_KINDS } from "../render/gotkSync";
 import { ChildOptions, childOptions } from "./childOptions";
 import { afterAnchor } from "./fluxNamespace";
 
@@ -15,8 +16,6 @@ export interface InstalledFlux {
     /** The objects of gotk-sync.yaml. */
     sync: { gitRepository: k8s.apiextensions.CustomResource; kustomization: k8s.apiextensions.CustomResource };
 }
-
-const SYNC_KINDS = new Set(["GitRepository", "Kustomization"]);
 
 function syncObject(objects: KubeObject[], kind: string): KubeObject {
     const found = objects.filter((o) => o.kind === kind);
@@ -44,7 +43,7 @@ function afterNamespace(o: KubeObject, anchor: pulumi.CustomResource): KubeObjec
 /** `objects` are what `kubectl apply -k` would apply, all in flux-system, made by `anchor`. */
 export function installFlux(name: string, objects: KubeObject[], anchor: pulumi.CustomResource, prerequisites: pulumi.Resource[], options: ChildOptions): InstalledFlux {
     const create = (o: KubeObject, dependsOn: pulumi.Resource[]) => kubeObjectResource(objectResourceName(name, o), afterNamespace(o, anchor), childOptions(options, ...dependsOn));
-    const isSupporting = (o: KubeObject) => o.kind !== "Deployment" && o.kind !== "Service" && !SYNC_KINDS.has(o.kind);
+    const isSupporting = (o: KubeObject) => o.kind !== "Deployment" && o.kind !== "Service" && !SYNC_KINDS.includes(o.kind);
     const supporting = objects.filter(isSupporting).map((o) => create(o, prerequisites));
     const controllers = objects.filter((o) => o.kind === "Deployment").map((o) => create(o, [...prerequisites, ...supporting]));
     // The kubernetes provider waits until a Service has endpoints. Created after the Deployments

@@ -3,9 +3,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KubeAccess } from "../kube/access";
 import { WelkinFluxConfig } from "../config";
-import { fluxCrds, KubeObject, kubernetesMinVersion, WELKIN_ALLOWED_FLUX_CRDS } from "../fluxDistribution";
+import { fluxCrds } from "../flux/bundle";
+import { KubeObject } from "../kube/object";
+import { fluxRelease } from "../flux/releases";
+import { WELKIN_ALLOWED_FLUX_CRDS } from "../render/welkinChanges";
 import { checkWelkinPolicies, formatFindings, PolicyFinding } from "../policy/welkinPolicies";
-import { podTemplate } from "../podTemplate";
+import { podTemplate } from "../kube/podTemplate";
 import { PreflightPlan } from "../preflight/checks";
 import { preflightProvider } from "../preflight/provider";
 import { EXTRA_WORKLOAD_ADMINS } from "./adminDelegation";
@@ -17,7 +20,7 @@ export function preflightPlan(componentName: string, config: WelkinFluxConfig, i
         .flatMap((o) => (podTemplate(o)?.spec?.containers ?? []).map((c) => c.image as string));
     return {
         fluxVersion: config.fluxVersion,
-        kubernetesMin: kubernetesMinVersion(config.fluxVersion),
+        kubernetesMin: fluxRelease(config.fluxVersion).kubernetesMin,
         parentNamespace: config.parentNamespace,
         parentNamespaces: config.parentNamespaces,
         fluxNamespace: config.namespace,

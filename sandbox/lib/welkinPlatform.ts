@@ -2,7 +2,7 @@
 // Each object names the file of elastisys/compliantkubernetes-apps v0.50.1 it mirrors
 // (copies in shared/upstream/welkin/platform/, see its SOURCES.md), rendered with the values an
 // environment with Flux enabled has (user.fluxv2.enabled, gatekeeper.allowUserCRDs.enabled).
-import { WELKIN_ALLOWED_FLUX_CRDS } from "../../components/fluxDistribution";
+import { WELKIN_ALLOWED_FLUX_CRDS } from "../../components/render/welkinChanges";
 import { Identity } from "./pki";
 
 export const USER_NAMESPACES = ["production", "staging"];

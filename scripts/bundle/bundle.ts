@@ -4,7 +4,7 @@
 // may print other bytes where the release's own CLI prints the pinned ones).
 import * as fs from "fs";
 import * as path from "path";
-import { sha256Hex } from "../../components/fluxDistribution";
+import { sha256Hex } from "../../components/flux/bundle";
 import { Route } from "./routes";
 import { WantedManifest } from "./wanted";
 

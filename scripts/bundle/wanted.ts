@@ -1,13 +1,13 @@
 // The Flux manifests the package bundles, as the bundling script needs them: which file, which
 // sha256, and the exact `flux install` arguments that write it.
-import { bundledManifests, EXTRA_COMPONENTS, gotkComponentsSha256 } from "../../components/fluxDistribution";
+import { bundledManifests } from "../../components/flux/bundle";
 
 export interface WantedManifest {
     /** Flux release, e.g. "v2.1.2". */
     version: string;
     /** File name under components/manifests/flux/<version>/. */
     file: string;
-    /** The pinned sha256 (components/fluxDistribution.ts): nothing else is ever written. */
+    /** The pinned sha256 (components/flux/releases.ts): nothing else is ever written. */
     sha256: string;
     /** The `--components-extra` the file was exported with (empty for the default components). */
     componentsExtra: readonly string[];
@@ -19,8 +19,7 @@ export function wantedManifests(): WantedManifest[] {
         version: m.version,
         file: m.file,
         sha256: m.sha256,
-        // The pinned checksum tells the two files of a release apart without reading file names.
-        componentsExtra: m.sha256 === gotkComponentsSha256(m.version, EXTRA_COMPONENTS) ? EXTRA_COMPONENTS : [],
+        componentsExtra: m.componentsExtra,
     }));
 }
 

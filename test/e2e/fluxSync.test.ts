@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { Stack } from "@pulumi/pulumi/automation";
-import { KubeObject } from "../../components/fluxDistribution";
+import { KubeObject } from "../../components/kube/object";
 import { layoutTenantManifests } from "../../components/tenantLayout";
 import { addNodeGroup, kubectl, Sandbox, setExtraCrds, startSandbox, tempStateDir } from "../../sandbox/lib/cluster";
 import {

@@ -10,7 +10,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { Stack } from "@pulumi/pulumi/automation";
 import { resolveWelkinFluxConfig } from "../../components/config";
-import { KubeObject } from "../../components/fluxDistribution";
+import { KubeObject } from "../../components/kube/object";
 import { renderFluxManifests } from "../../components/render/fluxManifests";
 import { kubectl, Sandbox, startSandbox, stopSandbox, tempStateDir } from "../../sandbox/lib/cluster";
 import { GitServer, gitServerPrerequisites, startGitServer } from "../../sandbox/lib/gitServer";

@@ -4,7 +4,7 @@ import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { KubeObject, parseManifest } from "../../components/fluxDistribution";
+import { KubeObject, parseManifest } from "../../components/kube/object";
 import { filesInCommitOrder, FluxManifests } from "../../components/render/fluxManifests";
 
 /** Objects by apiVersion/kind/namespace/name; a duplicate fails the test. */

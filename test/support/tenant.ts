@@ -1,5 +1,5 @@
 // Shared by the tenant layout tests: a tenant with a Role, a RoleBinding to it and a ConfigMap.
-import { KubeObject } from "../../components/fluxDistribution";
+import { KubeObject } from "../../components/kube/object";
 
 export const TENANT_OBJECTS: KubeObject[] = [
     {

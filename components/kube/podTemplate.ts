@@ -1,6 +1,6 @@
 // The pod template of a workload object as parsed from a manifest, read the same way by the
 // install renderer, the policy checks and the preflight plan.
-import { KubeObject } from "./fluxDistribution";
+import { KubeObject } from "./object";
 
 export interface Container {
     name: string;
