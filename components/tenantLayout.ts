@@ -8,7 +8,7 @@ import { FLUX_NAMESPACE } from "./defaults";
 import { KubeObject } from "./kube/object";
 import { normalizeFluxInterval } from "./goDuration";
 import { fluxExport } from "./render/gotkSync";
-import { checkInterval, checkNamespaceName, DNS1123_LABEL, q } from "./validators";
+import { intervalProblems, namespaceNameProblems, DNS1123_LABEL, q } from "./config/fieldProblems";
 
 export interface TenantLayoutOptions {
     /** Names the Flux Kustomizations `<name>-roles`, `<name>-rolebindings` and `<name>-workloads`. */
@@ -50,10 +50,10 @@ export function layoutTenantManifests(options: TenantLayoutOptions, objects: Kub
         problems.push(`path ${q(options.path)} must be a relative repository folder like "clusters/dev/tenants/team-a".`);
     }
     if (options.targetNamespace !== undefined) {
-        problems.push(...checkNamespaceName("targetNamespace", options.targetNamespace));
+        problems.push(...namespaceNameProblems("targetNamespace", options.targetNamespace));
     }
     const interval = options.interval ?? "10m";
-    problems.push(...checkInterval("interval", interval));
+    problems.push(...intervalProblems("interval", interval));
     for (const o of objects.filter((x) => CLUSTER_RBAC.has(x.kind))) {
         problems.push(`${o.kind} ${o.metadata.name}: application developers on Welkin cannot create cluster-wide RBAC, so Flux cannot either; use a Role and RoleBinding.`);
     }

@@ -1,8 +1,8 @@
 // How the controllers run (docs/ARCHITECTURE.md step 7's kustomization.yaml): Flux's lockdown
 // flags, a registry mirror for the images and the pull secret for it.
 import { ImagePullSecretArgs, LockdownArgs } from "../args";
-import { DNS1123_SUBDOMAIN, q, REGISTRY } from "../validators";
-import { objectArg, Resolved } from "./problems";
+import { DNS1123_SUBDOMAIN, q, REGISTRY } from "./fieldProblems";
+import { objectArg, Resolved } from "./resolved";
 
 export interface ControllersConfig {
     lockdown: { noCrossNamespaceRefs: boolean; noRemoteBases: boolean; defaultServiceAccount?: string };

@@ -4,8 +4,8 @@ import { DeployKeyAlgorithm, DeployKeyArgs } from "../args";
 import { DEFAULT_RSA_BITS } from "../defaults";
 import * as pulumi from "@pulumi/pulumi";
 import { ownKeyProblems } from "../keys/ownKey";
-import { q } from "../validators";
-import { asSecret, objectArg, Resolved } from "./problems";
+import { q } from "./fieldProblems";
+import { asSecret, objectArg, Resolved } from "./resolved";
 
 export interface DeployKeyConfig {
     /** The user's own key; undefined: one is generated. */

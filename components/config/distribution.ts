@@ -3,8 +3,8 @@
 import { DEFAULT_SYNC_INTERVAL } from "../defaults";
 import { DEFAULT_FLUX_VERSION, EXTRA_COMPONENTS, FluxExtraComponent, isSupportedFluxVersion, SUPPORTED_FLUX_VERSIONS } from "../flux/releases";
 import { normalizeFluxInterval } from "../goDuration";
-import { checkInterval, q } from "../validators";
-import { Resolved } from "./problems";
+import { intervalProblems, q } from "./fieldProblems";
+import { Resolved } from "./resolved";
 
 export interface DistributionConfig {
     fluxVersion: string;
@@ -48,15 +48,15 @@ export function resolveDistribution(fluxVersionArg: unknown, componentsExtraArg:
     const fluxVersion = (fluxVersionArg ?? DEFAULT_FLUX_VERSION) as string;
     const componentsExtra = componentsExtraArg ?? [];
     const syncInterval = (syncIntervalArg ?? DEFAULT_SYNC_INTERVAL) as string;
-    const intervalProblems = checkInterval("syncInterval", syncInterval);
-    const problems = [...fluxVersionProblems(fluxVersion), ...componentsExtraProblems(componentsExtra), ...intervalProblems];
+    const syncIntervalProblems = intervalProblems("syncInterval", syncInterval);
+    const problems = [...fluxVersionProblems(fluxVersion), ...componentsExtraProblems(componentsExtra), ...syncIntervalProblems];
     const imageAutomation = Array.isArray(componentsExtra) && componentsExtra.length > 0;
     return {
         value: {
             fluxVersion,
             componentsExtra: imageAutomation ? [...EXTRA_COMPONENTS] : [],
             imageAutomation,
-            syncInterval: intervalProblems.length === 0 ? normalizeFluxInterval(syncInterval) : syncInterval,
+            syncInterval: syncIntervalProblems.length === 0 ? normalizeFluxInterval(syncInterval) : syncInterval,
         },
         problems,
     };

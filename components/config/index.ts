@@ -3,18 +3,18 @@
 // fix, and nothing is created. Each concern resolves its own part (one file each, beside this
 // one); this file only composes them and reports every problem in one message.
 import { WelkinFluxArgs } from "../args";
-import { q } from "../validators";
-import { ChecksConfig, resolveChecks } from "./checks";
+import { q } from "./fieldProblems";
+import { PreflightConfig, resolvePreflight } from "./preflight";
 import { ControllersConfig, resolveControllers } from "./controllers";
 import { DeployKeyConfig, resolveDeployKey } from "./deployKey";
 import { DistributionConfig, resolveDistribution } from "./distribution";
 import { NamespacesConfig, resolveNamespaces } from "./namespaces";
 import { PatchesConfig, resolvePatches } from "./patches";
-import { Resolved } from "./problems";
+import { Resolved } from "./resolved";
 import { ClusterConfig, RepositoryConfig, resolveCluster, resolveRepository } from "./repository";
 
 export { DEFAULT_BRANCH, DEFAULT_PARENT_NAMESPACE, DEFAULT_RSA_BITS, DEFAULT_SYNC_INTERVAL, FLUX_NAMESPACE } from "../defaults";
-export { checkBranchName, checkInterval, checkKnownHosts, checkNamespaceName } from "../validators";
+export { branchNameProblems, intervalProblems, knownHostsProblems, namespaceNameProblems } from "./fieldProblems";
 
 export type WelkinFluxConfig = ClusterConfig &
     RepositoryConfig &
@@ -22,7 +22,7 @@ export type WelkinFluxConfig = ClusterConfig &
     DistributionConfig &
     ControllersConfig &
     PatchesConfig &
-    ChecksConfig & {
+    PreflightConfig & {
         deployKey: DeployKeyConfig;
         /** Accepted but worth telling the user about (surfaced with pulumi.log.warn). */
         warnings: string[];
@@ -77,7 +77,7 @@ export function resolveWelkinFluxConfig(name: string, args: WelkinFluxArgs): Wel
     const deployKey = take(resolveDeployKey(a.deployKey, a.clusterName, distribution.imageAutomation));
     const controllers = take(resolveControllers(a.lockdown, a.registry, a.imagePullSecret));
     const patches = take(resolvePatches(a.patches));
-    const checks = take(resolveChecks(a.kubeconfig, a.kubeContext, a.preflight, a.policyChecks));
+    const checks = take(resolvePreflight(a.kubeconfig, a.kubeContext, a.preflight, a.policyChecks));
     problems.push(...parts.flatMap((p) => p.problems), ...pushCredentialProblems(repository, deployKey));
     if (problems.length > 0) {
         throw new WelkinFluxArgsError(name, problems);

@@ -2,8 +2,8 @@
 // flux-system, the extra parents that get the Roles and the admin delegation, and the one allowed
 // namespace.
 import { DEFAULT_PARENT_NAMESPACE, FLUX_NAMESPACE } from "../defaults";
-import { checkNamespaceName, q } from "../validators";
-import { Resolved } from "./problems";
+import { namespaceNameProblems, q } from "./fieldProblems";
+import { Resolved } from "./resolved";
 
 export interface NamespacesConfig {
     /** The anchor's parent. */
@@ -31,13 +31,13 @@ function duplicateProblems(parentNamespace: string, extraParents: unknown[]): st
 export function resolveNamespaces(parentArg: unknown, extraArg: unknown, namespaceArg: unknown): Resolved<NamespacesConfig> {
     const problems: string[] = [];
     const parentNamespace = (parentArg ?? DEFAULT_PARENT_NAMESPACE) as string;
-    problems.push(...checkNamespaceName("parentNamespace", parentNamespace));
+    problems.push(...namespaceNameProblems("parentNamespace", parentNamespace));
     let extraParents: string[] = [];
     if (extraArg !== undefined && !Array.isArray(extraArg)) {
         problems.push(`extraParentNamespaces must be a list of namespace names; got ${q(extraArg)}.`);
     } else if (extraArg !== undefined) {
         extraParents = extraArg as string[];
-        extraParents.forEach((ns, i) => problems.push(...checkNamespaceName(`extraParentNamespaces[${i}]`, ns)));
+        extraParents.forEach((ns, i) => problems.push(...namespaceNameProblems(`extraParentNamespaces[${i}]`, ns)));
         problems.push(...duplicateProblems(parentNamespace, extraParents));
     }
     const fields: [string, unknown][] = [["parentNamespace", parentNamespace], ...extraParents.map((ns, i): [string, unknown] => [`extraParentNamespaces[${i}]`, ns])];

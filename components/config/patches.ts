@@ -4,8 +4,8 @@
 // render/userPatches.ts.
 import { FluxPatchArgs } from "../args";
 import { KustomizePatch, parsePatch, PATCH_TARGET_FIELDS, PatchError, PatchTarget, targetMatcher } from "../kustomize/patch";
-import { q } from "../validators";
-import { Resolved } from "./problems";
+import { q } from "./fieldProblems";
+import { Resolved } from "./resolved";
 
 /** One patch, validated: its text as committed, its target and what it parses to. */
 export interface UserPatch extends KustomizePatch {

@@ -3,10 +3,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { RepositoryArgs } from "../args";
 import { DEFAULT_BRANCH, DEFAULT_GITHUB_HOST, FLUX_NAMESPACE } from "../defaults";
-import { checkBranchName, checkKnownHosts, DNS1123_LABEL, GITHUB_OWNER, GITHUB_REPOSITORY, PATH_SEGMENT, q, SSH_HOST } from "../validators";
-import { sshUrlProblem } from "../gitTarget/inputs";
+import { branchNameProblems, knownHostsProblems, DNS1123_LABEL, GITHUB_OWNER, GITHUB_REPOSITORY, PATH_SEGMENT, q, SSH_HOST } from "./fieldProblems";
+import { sshUrlProblem } from "./fieldProblems";
 import { ownKeyProblems } from "../keys/ownKey";
-import { asSecret, Resolved } from "./problems";
+import { asSecret, Resolved } from "./resolved";
 
 export interface ClusterConfig {
     clusterName: string;
@@ -168,12 +168,12 @@ function commitMessagePrefixProblems(prefix: unknown): string[] {
     return [];
 }
 
-function knownHostsProblems(knownHosts: unknown): string[] {
+function knownHostsArgProblems(knownHosts: unknown): string[] {
     // An Output or a promise is known only at deployment; the Secret then carries whatever it is.
     if (knownHosts === undefined || pulumi.Output.isInstance(knownHosts) || knownHosts instanceof Promise) {
         return [];
     }
-    return checkKnownHosts("knownHosts", knownHosts);
+    return knownHostsProblems("knownHosts", knownHosts);
 }
 
 export function resolveRepository(repository: unknown, knownHosts: unknown, commitMessagePrefix: unknown): Resolved<RepositoryConfig> {
@@ -185,10 +185,10 @@ export function resolveRepository(repository: unknown, knownHosts: unknown, comm
     } else {
         problems.push(...(gitServer === "ssh" ? sshRepositoryProblems(repo, knownHosts) : githubRepositoryProblems(repo, knownHosts)));
         if (repo.branch !== undefined) {
-            problems.push(...checkBranchName("repository.branch", repo.branch));
+            problems.push(...branchNameProblems("repository.branch", repo.branch));
         }
     }
-    problems.push(...knownHostsProblems(knownHosts));
+    problems.push(...knownHostsArgProblems(knownHosts));
     const prefix = commitMessagePrefix ?? "welkin-flux";
     problems.push(...commitMessagePrefixProblems(prefix));
     const name = (repo.name ?? (gitServer === "ssh" && typeof repo.url === "string" ? repositoryNameFromUrl(repo.url) : undefined)) as string;

@@ -1,5 +1,8 @@
 // Inputs of SshGitFiles and their validation. Pure functions only: this module is serialized
-// into Pulumi state with the dynamic provider, so it may use nothing but Node built-ins.
+// into Pulumi state with the dynamic provider, so it may use nothing but Node built-ins and the
+// package's own pure modules.
+
+import { sshUrlProblem } from "../config/fieldProblems";
 
 export interface GitFile {
     path: string;
@@ -36,24 +39,6 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export function isUnknown(v: unknown): boolean {
     return v === UNKNOWN;
-}
-
-/** ssh://[user@]host[:port]/path or scp-like user@host:path — the forms git sends over SSH. */
-export function sshUrlProblem(url: unknown): string | undefined {
-    if (typeof url !== "string" || url === "") {
-        return "url is required (ssh://git@host[:port]/owner/repo.git or git@host:owner/repo.git)";
-    }
-    // A leading "-" would be read by git or ssh as an option.
-    if (url.startsWith("-") || /\s/.test(url)) {
-        return `url "${url}" must not start with "-" or contain whitespace`;
-    }
-    if (/^ssh:\/\/([^@/\s]+@)?[^@/:\s]+(:\d+)?\/.+/.test(url)) {
-        return undefined;
-    }
-    if (/^[^@/:\s]+@[^@/:\s]+:[^/].*/.test(url) || /^[^@/:\s]+@[^@/:\s]+:\/.+/.test(url)) {
-        return undefined;
-    }
-    return `url "${url}" is not an SSH git URL: use ssh://git@host[:port]/owner/repo.git or git@host:owner/repo.git (https:// and local paths are not supported here)`;
 }
 
 /** A branch name git accepts and that cannot be mistaken for an option. */

@@ -3,12 +3,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyChecksArgs, PolicyMode, PolicyName } from "../args";
 import { WELKIN_DEFAULT_ENFORCEMENT } from "../policy/welkinPolicies";
-import { q } from "../validators";
-import { asSecret, objectArg, Resolved } from "./problems";
+import { q } from "./fieldProblems";
+import { asSecret, objectArg, Resolved } from "./resolved";
 
 export type { PolicyMode };
 
-export interface ChecksConfig {
+export interface PreflightConfig {
     kubeconfig?: pulumi.Input<string | undefined>;
     kubeContext?: string;
     preflight: boolean;
@@ -49,7 +49,7 @@ function policyProblems(policy: Partial<PolicyChecksArgs>, mode: unknown): strin
     return problems;
 }
 
-export function resolveChecks(kubeconfig: unknown, kubeContext: unknown, preflight: unknown, policyChecks: unknown): Resolved<ChecksConfig> {
+export function resolvePreflight(kubeconfig: unknown, kubeContext: unknown, preflight: unknown, policyChecks: unknown): Resolved<PreflightConfig> {
     const problems = clusterAccessProblems(kubeconfig, kubeContext);
     if (preflight !== undefined && typeof preflight !== "boolean") {
         problems.push(`preflight must be true or false; got ${q(preflight)}.`);

@@ -1,7 +1,7 @@
-// Field validators shared by the argument checks: each returns the problems it finds (or [])
-// as messages naming the field, the value and the fix.
-import { DEFAULT_BRANCH, DEFAULT_SYNC_INTERVAL } from "./defaults";
-import { FLUX_DURATION_PATTERN, parseGoDuration } from "./goDuration";
+// The field rules of the settings, shared by config/ and the git target's provider: each returns
+// the problems it finds (or []) as messages naming the field, the value and the fix.
+import { DEFAULT_BRANCH, DEFAULT_SYNC_INTERVAL } from "../defaults";
+import { FLUX_DURATION_PATTERN, parseGoDuration } from "../goDuration";
 
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -19,7 +19,7 @@ export function q(value: unknown): string {
 }
 
 /** Problems with a Kubernetes namespace name, or [] when it is fine. */
-export function checkNamespaceName(field: string, value: unknown): string[] {
+export function namespaceNameProblems(field: string, value: unknown): string[] {
     if (typeof value !== "string" || value === "") {
         return [`${field} must be a non-empty namespace name; got ${q(value)}.`];
     }
@@ -33,7 +33,7 @@ export function checkNamespaceName(field: string, value: unknown): string[] {
 }
 
 /** Problems with a branch name under git's ref-name rules (git check-ref-format), or []. */
-export function checkBranchName(field: string, value: unknown): string[] {
+export function branchNameProblems(field: string, value: unknown): string[] {
     if (typeof value !== "string" || value === "") {
         return [`${field} must be a non-empty git branch name; got ${q(value)}. Leave it unset for "${DEFAULT_BRANCH}".`];
     }
@@ -63,7 +63,7 @@ export function checkBranchName(field: string, value: unknown): string[] {
 }
 
 /** Problems with an interval as the Flux CRDs accept it, or []. */
-export function checkInterval(field: string, value: unknown): string[] {
+export function intervalProblems(field: string, value: unknown): string[] {
     if (typeof value !== "string" || !FLUX_DURATION_PATTERN.test(value)) {
         return [
             `${field} ${q(value)} is not a Flux interval: use a Go duration made of numbers with ` +
@@ -78,7 +78,7 @@ export function checkInterval(field: string, value: unknown): string[] {
 }
 
 /** Problems with a known_hosts text given as a plain string, or []. */
-export function checkKnownHosts(field: string, value: unknown): string[] {
+export function knownHostsProblems(field: string, value: unknown): string[] {
     if (typeof value !== "string") {
         return [`${field} must be the text of a known_hosts file; got ${q(value)}.`];
     }
@@ -100,3 +100,20 @@ export function checkKnownHosts(field: string, value: unknown): string[] {
     return [];
 }
 
+/** ssh://[user@]host[:port]/path or scp-like user@host:path — the forms git sends over SSH. */
+export function sshUrlProblem(url: unknown): string | undefined {
+    if (typeof url !== "string" || url === "") {
+        return "url is required (ssh://git@host[:port]/owner/repo.git or git@host:owner/repo.git)";
+    }
+    // A leading "-" would be read by git or ssh as an option.
+    if (url.startsWith("-") || /\s/.test(url)) {
+        return `url "${url}" must not start with "-" or contain whitespace`;
+    }
+    if (/^ssh:\/\/([^@/\s]+@)?[^@/:\s]+(:\d+)?\/.+/.test(url)) {
+        return undefined;
+    }
+    if (/^[^@/:\s]+@[^@/:\s]+:[^/].*/.test(url) || /^[^@/:\s]+@[^@/:\s]+:\/.+/.test(url)) {
+        return undefined;
+    }
+    return `url "${url}" is not an SSH git URL: use ssh://git@host[:port]/owner/repo.git or git@host:owner/repo.git (https:// and local paths are not supported here)`;
+}
