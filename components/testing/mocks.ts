@@ -2,43 +2,11 @@
 // the component creates answers with outputs shaped like its provider's (a real SSH key, 40-hex
 // commits, Kubernetes metadata, the dynamic resources' results), everything else echoes its
 // inputs as Pulumi's testing guide does. Each registration and invoke is recorded for assertions.
-import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { WELKIN_FLUX_TYPE } from "../welkinFlux";
-import { mockKeyMaterial, MockKeyRequest } from "./keys";
+import { deployKeyOutputs, dynamicOutputs, kubernetesOutputs, privateKeyOutputs, repositoryFileOutputs } from "./outputs";
+import { MOCKED_TYPES } from "./types";
 import { plain, providerId, reveal, sha1, uuidOf } from "./values";
 
-/**
- * The type tokens of what WelkinFlux registers that the mocks answer specially, for
- * `mocks.ofType(...)`. Every Kubernetes object is `kubernetes:<apiVersion>:<kind>`, e.g.
- * `kubernetes:apps/v1:Deployment`.
- */
-export const MOCKED_TYPES = {
-    /** The component itself. */
-    welkinFlux: WELKIN_FLUX_TYPE,
-    /** The generated deploy key (absent when `deployKey.privateKey` is given). */
-    privateKey: "tls:index/privateKey:PrivateKey",
-    /** The deploy key's registration on GitHub. */
-    repositoryDeployKey: "github:index/repositoryDeployKey:RepositoryDeployKey",
-    /** One commit per file on GitHub. */
-    repositoryFile: "github:index/repositoryFile:RepositoryFile",
-    /** `flux-system` as an HNC subnamespace. */
-    subnamespaceAnchor: "kubernetes:hnc.x-k8s.io/v1alpha2:SubnamespaceAnchor",
-    /** The git credentials (and the image pull Secret, when asked for). */
-    secret: "kubernetes:core/v1:Secret",
-    /** The files pushed over SSH with `repository.url`. */
-    sshGitFiles: "pulumi-nodejs:dynamic/welkin-flux:SshGitFiles",
-    /** The environment check run at preview and up. */
-    preflight: "pulumi-nodejs:dynamic/welkin-flux:Preflight",
-    /** The Flux controllers added to Welkin's `extra-workload-admins` RoleBinding, per parent namespace. */
-    adminDelegation: "pulumi-nodejs:dynamic/welkin-flux:AdminDelegation",
-    /** What a change of Flux version does to the installed CRDs. */
-    fluxCrdStorage: "pulumi-nodejs:dynamic/welkin-flux:FluxCrdStorage",
-    /** The removal of Flux's objects on destroy. */
-    fluxObjectsTeardown: "pulumi-nodejs:dynamic/welkin-flux:FluxObjectsTeardown",
-    /** A github provider resource (its `owner` answers `getRepository`). */
-    githubProvider: "pulumi:providers:github",
-} as const;
 
 const GET_REPOSITORY = "github:index/getRepository:getRepository";
 
@@ -82,117 +50,6 @@ export interface WelkinFluxMocksOptions {
      * provider, which takes its owner from `GITHUB_OWNER`). Without it, such calls get no `fullName`.
      */
     githubOwner?: string;
-}
-
-/** The outputs the tls provider gives a private key, with the algorithm parameters as given. */
-async function privateKeyOutputs(args: pulumi.runtime.MockResourceArgs): Promise<Record<string, unknown>> {
-    const request: MockKeyRequest = {
-        algorithm: plain<string>(args.inputs.algorithm),
-        rsaBits: plain<number>(args.inputs.rsaBits),
-        ecdsaCurve: plain<string>(args.inputs.ecdsaCurve),
-    };
-    const key = await mockKeyMaterial(args.name, request);
-    const algorithm = request.algorithm ?? "ED25519";
-    return {
-        algorithm,
-        ...(algorithm === "RSA" ? { rsaBits: request.rsaBits ?? 2048 } : {}),
-        ...(algorithm === "ECDSA" ? { ecdsaCurve: request.ecdsaCurve ?? "P224" } : {}),
-        ...key,
-    };
-}
-
-/** GitHub's answer for a file: the commit that wrote it and the blob it holds, both as git computes ids. */
-function repositoryFileOutputs(args: pulumi.runtime.MockResourceArgs): { id: string; outputs: Record<string, unknown> } {
-    const repository = plain<string>(args.inputs.repository) ?? "";
-    const branch = plain<string>(args.inputs.branch) ?? "main";
-    const file = plain<string>(args.inputs.file) ?? "";
-    const content = plain<string>(args.inputs.content) ?? "";
-    return {
-        id: `${repository}/${file}:${branch}`,
-        outputs: {
-            file,
-            branch,
-            ref: branch,
-            commitSha: sha1("commit", repository, branch, file, content),
-            sha: gitBlobSha(content),
-        },
-    };
-}
-
-/** `git hash-object` of a text file. */
-function gitBlobSha(content: string): string {
-    return crypto.createHash("sha1").update(`blob ${Buffer.byteLength(content)}\0`).update(content).digest("hex");
-}
-
-/** The id and etag GitHub gives a deploy key (ids are numbers; the provider's id is `<repository>:<key id>`). */
-function deployKeyOutputs(args: pulumi.runtime.MockResourceArgs): { id: string; outputs: Record<string, unknown> } {
-    const repository = plain<string>(args.inputs.repository) ?? "";
-    const digest = sha1("deploy-key", repository, args.name, plain<string>(args.inputs.key) ?? "");
-    return { id: `${repository}:${parseInt(digest.slice(0, 8), 16) % 100_000_000}`, outputs: { etag: `W/"${digest}"` } };
-}
-
-/** What the API server adds to an object: its name (as given, or generated as Pulumi auto-names), uid and version. */
-function kubernetesOutputs(args: pulumi.runtime.MockResourceArgs): { id: string; outputs: Record<string, unknown> } {
-    const given = (args.inputs.metadata ?? {}) as Record<string, unknown>;
-    const name = plain<string>(given.name) ?? `${args.name}-${sha1(args.type, args.name).slice(0, 8)}`;
-    const namespace = plain<string>(given.namespace);
-    const metadata = {
-        ...given,
-        name,
-        ...(namespace === undefined ? {} : { namespace }),
-        uid: uuidOf(args.type, namespace ?? "", name),
-        resourceVersion: "1",
-        generation: 1,
-        creationTimestamp: "2024-01-01T00:00:00Z",
-    };
-    const outputs: Record<string, unknown> = { metadata };
-    if (args.type === MOCKED_TYPES.subnamespaceAnchor) {
-        // What HNC reports once it has made the namespace; the component waits for it.
-        outputs.status = { status: "Ok" };
-    }
-    return { id: namespace === undefined ? name : `${namespace}/${name}`, outputs };
-}
-
-/** The dynamic resource's kind: the type's last segment, or, for the untyped `pulumi-nodejs:dynamic:Resource`, guessed from its inputs. */
-function dynamicKind(args: pulumi.runtime.MockResourceArgs): string {
-    const kind = args.type.split(":").pop() ?? "";
-    if (kind !== "Resource") {
-        return kind;
-    }
-    const inputs = args.inputs as Record<string, unknown>;
-    if (Array.isArray(plain(inputs.files)) && inputs.url !== undefined) {
-        return "SshGitFiles";
-    }
-    if (inputs.plan !== undefined) {
-        return "Preflight";
-    }
-    if (inputs.crds !== undefined) {
-        return "FluxCrdStorage";
-    }
-    return kind;
-}
-
-/** What each of the component's dynamic providers returns beyond its inputs (read off components/steps and gitTarget). */
-function dynamicOutputs(args: pulumi.runtime.MockResourceArgs): { id: string; outputs: Record<string, unknown> } {
-    switch (dynamicKind(args)) {
-        case "SshGitFiles": {
-            // One commit per file, each on top of the previous, pushed to the branch.
-            const files = plain<{ path: string; content?: string }[]>(args.inputs.files) ?? [];
-            const branch = plain<string>(args.inputs.branch) ?? "";
-            let parent = "";
-            const commits = files.map((f) => {
-                parent = sha1("commit", parent, f.path, f.content ?? "");
-                return { path: f.path, commitSha: parent };
-            });
-            return { id: `${branch}:${sha1(args.name).slice(0, 16)}`, outputs: { commits, headSha: parent } };
-        }
-        case "Preflight":
-            return { id: `${args.name}-preflight`, outputs: { notes: [] } };
-        case "FluxCrdStorage":
-            return { id: `${args.name}-crd-storage`, outputs: { replaceCrds: [] } };
-        default:
-            return { id: `${args.name}_id`, outputs: {} };
-    }
 }
 
 /**
