@@ -15,7 +15,7 @@ export interface ClusterConfig {
 }
 
 /** Where the manifests go: GitHub through its API, or any git server over SSH (`repository.url`). */
-export type GitServerKind = "github" | "ssh";
+type GitServerKind = "github" | "ssh";
 
 export interface RepositoryConfig {
     /** `url` is what gotk-sync.yaml's GitRepository fetches, as `flux create source git --url` takes it. */
@@ -76,7 +76,7 @@ function nameProblems(name: unknown): string[] {
 }
 
 /** The repository name a URL ends with: `ssh://host/team/fleet.git` → `fleet`. */
-export function repositoryNameFromUrl(url: string): string {
+function repositoryNameFromUrl(url: string): string {
     const path = url.replace(/^ssh:\/\/[^/]+/, "").replace(/^[^@/:]+@[^:]+:/, "");
     return path.replace(/\/+$/, "").split("/").pop()!.replace(/\.git$/, "");
 }

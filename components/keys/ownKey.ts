@@ -8,14 +8,14 @@
 import * as sshpk from "sshpk";
 
 /** The field the user sets; every message names it. */
-export const OWN_KEY_FIELD = "deployKey.privateKey";
+const OWN_KEY_FIELD = "deployKey.privateKey";
 
-export type OwnKeyAlgorithm = "ED25519" | "RSA" | "ECDSA";
+type OwnKeyAlgorithm = "ED25519" | "RSA" | "ECDSA";
 
 /** Why a given private key was refused. */
-export type OwnKeyProblem = "not-a-string" | "empty" | "public-key" | "malformed" | "encrypted" | "unsupported";
+type OwnKeyProblem = "not-a-string" | "empty" | "public-key" | "malformed" | "encrypted" | "unsupported";
 
-export interface OwnPrivateKeyDescription {
+interface OwnPrivateKeyDescription {
     /**
      * The public key in OpenSSH one-line form, `<type> <base64>` (e.g. `ssh-ed25519 AAAA...`):
      * no comment and no trailing newline. The comment is left out on purpose: it is not part of the

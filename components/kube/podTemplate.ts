@@ -9,7 +9,7 @@ export interface Container {
     resources?: { requests?: Record<string, unknown> };
 }
 
-export interface PodTemplate {
+interface PodTemplate {
     metadata?: { labels?: Record<string, string> };
     spec?: { containers?: Container[]; initContainers?: Container[]; imagePullSecrets?: { name: string }[] };
 }

@@ -17,7 +17,7 @@ export type PatchTarget = FluxPatchTargetArgs;
 
 export const PATCH_TARGET_FIELDS = ["group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector"] as const satisfies readonly (keyof PatchTarget)[];
 
-export type ParsedPatch = { type: "strategic merge"; body: JsonMap } | { type: "JSON 6902"; operations: Operation[] };
+type ParsedPatch = { type: "strategic merge"; body: JsonMap } | { type: "JSON 6902"; operations: Operation[] };
 
 /** One entry of a kustomization's `patches:`: its text as written, its target, and what it parses to. */
 export interface KustomizePatch {
@@ -189,7 +189,7 @@ export function describe(o: KubeObject): string {
     return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ""}${o.metadata.name}`;
 }
 
-export interface PatchOutcome {
+interface PatchOutcome {
     objects: KubeObject[];
     /** Each object the patch selected, before and after (undefined: the patch deleted it). */
     changes: { before: KubeObject; after?: KubeObject }[];

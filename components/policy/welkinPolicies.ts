@@ -5,7 +5,7 @@
 import { KubeObject } from "../kube/object";
 import { podTemplate } from "../kube/podTemplate";
 
-export type WelkinEnforcement = "deny" | "warn";
+type WelkinEnforcement = "deny" | "warn";
 
 /** Welkin's Gatekeeper policies the checks know (an `as const` object: an enum in the component schema). */
 export const PolicyName = {
@@ -27,7 +27,7 @@ export interface PolicyFinding {
     message: string;
 }
 
-export interface PolicyOptions {
+interface PolicyOptions {
     /**
      * Image prefixes the environment's `K8sAllowedRepos` constraint allows (Welkin's
      * `opa.imageRegistry.URL`). Undefined skips the check: it is done against the cluster's

@@ -38,7 +38,7 @@ export interface FluxCustomizations {
     userPatches: UserPatch[];
 }
 
-export interface CustomizationOptions {
+interface CustomizationOptions {
     lockdown: { noCrossNamespaceRefs: boolean; noRemoteBases: boolean; defaultServiceAccount?: string };
     registry?: string;
     imagePullSecret?: string;

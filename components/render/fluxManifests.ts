@@ -9,9 +9,9 @@ import { GotkSyncOptions, renderGotkSync } from "./gotkSync";
 import { installObjects } from "./installObjects";
 import { renderKustomizationYaml } from "./kustomizationYaml";
 
-export const GOTK_COMPONENTS_FILE = "gotk-components.yaml";
-export const GOTK_SYNC_FILE = "gotk-sync.yaml";
-export const KUSTOMIZATION_FILE = "kustomization.yaml";
+const GOTK_COMPONENTS_FILE = "gotk-components.yaml";
+const GOTK_SYNC_FILE = "gotk-sync.yaml";
+const KUSTOMIZATION_FILE = "kustomization.yaml";
 
 /** A file committed to the repository: its repository-relative path and contents. */
 export interface FluxFile {
@@ -20,7 +20,7 @@ export interface FluxFile {
 }
 
 /** The three files of `clusters/<cluster>/flux-system`, by role. */
-export interface FluxFiles {
+interface FluxFiles {
     /** gotk-components.yaml: upstream's `flux install --export`, byte for byte. */
     components: FluxFile;
     /** gotk-sync.yaml: the GitRepository and Kustomization. */
@@ -41,7 +41,7 @@ export interface FluxManifests {
     installObjects: KubeObject[];
 }
 
-export function gotkSyncOptions(config: WelkinFluxConfig): GotkSyncOptions {
+function gotkSyncOptions(config: WelkinFluxConfig): GotkSyncOptions {
     return {
         name: config.names.gitRepository,
         namespace: config.namespace,

@@ -26,37 +26,27 @@ export interface GotkSyncOptions {
     path: string;
 }
 
-/** The CLI's `--url` for a GitHub repository over SSH. */
-export function githubSshUrl(owner: string, repository: string): string {
-    return `ssh://git@github.com/${owner}/${repository}.git`;
+/** A sync object named and placed as both of gotk-sync.yaml's are. */
+function syncObject(o: GotkSyncOptions, apiVersion: string, kind: string, spec: Record<string, unknown>): KubeObject {
+    return { apiVersion, kind, metadata: { name: o.name, namespace: o.namespace }, spec };
 }
 
 export function gitRepositoryObject(o: GotkSyncOptions): KubeObject {
-    return {
-        apiVersion: "source.toolkit.fluxcd.io/v1",
-        kind: "GitRepository",
-        metadata: { name: o.name, namespace: o.namespace },
-        spec: {
-            interval: o.interval,
-            ref: { branch: o.branch },
-            secretRef: { name: o.secretName },
-            url: o.url,
-        },
-    };
+    return syncObject(o, "source.toolkit.fluxcd.io/v1", "GitRepository", {
+        interval: o.interval,
+        ref: { branch: o.branch },
+        secretRef: { name: o.secretName },
+        url: o.url,
+    });
 }
 
 export function kustomizationObject(o: GotkSyncOptions): KubeObject {
-    return {
-        apiVersion: "kustomize.toolkit.fluxcd.io/v1",
-        kind: "Kustomization",
-        metadata: { name: o.name, namespace: o.namespace },
-        spec: {
-            interval: o.interval,
-            path: o.path,
-            prune: true,
-            sourceRef: { kind: "GitRepository", name: o.name, namespace: o.namespace },
-        },
-    };
+    return syncObject(o, "kustomize.toolkit.fluxcd.io/v1", "Kustomization", {
+        interval: o.interval,
+        path: o.path,
+        prune: true,
+        sourceRef: { kind: "GitRepository", name: o.name, namespace: o.namespace },
+    });
 }
 
 /** One object the way `--export` prints it: "---\n" then the sorted-key YAML. */

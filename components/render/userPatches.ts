@@ -18,7 +18,7 @@ export class FluxPatchProblems extends Error {
 }
 
 /** What the component itself put into the controllers' arguments, which no patch may undo. */
-export interface ArgumentGuards {
+interface ArgumentGuards {
     argReplacements: ControllerArgReplacement[];
     argPatches: ControllerArgPatch[];
 }

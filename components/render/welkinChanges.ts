@@ -38,7 +38,7 @@ export const WELKIN_REMOVED_KINDS: { kind: string; apiVersion: string; comment: 
  * it, replaced in place (kustomization.yaml tests the old value first, so a changed upstream
  * manifest fails the build of the kustomization instead of silently keeping the old argument).
  */
-export interface WelkinArgReplacement {
+interface WelkinArgReplacement {
     controllers: FluxController[];
     from: string;
     to: string;

@@ -12,10 +12,10 @@ const ALL_FLUX_SERVICE_ACCOUNTS: string[] = [...DEFAULT_COMPONENTS, ...EXTRA_COM
     (a, b) => (WELKIN_ORDER.indexOf(a) + 1 || 99) - (WELKIN_ORDER.indexOf(b) + 1 || 99),
 );
 
-export const ALL_CONTROLLERS_ROLE = "flux-all-controllers-role";
-export const ALL_CONTROLLERS_ROLE_BINDING = "flux-all-controllers-rb";
-export const SOURCE_CONTROLLER_ROLE = "flux-source-controller-role";
-export const SOURCE_CONTROLLER_ROLE_BINDING = "flux-source-controller-rb";
+const ALL_CONTROLLERS_ROLE = "flux-all-controllers-role";
+const ALL_CONTROLLERS_ROLE_BINDING = "flux-all-controllers-rb";
+const SOURCE_CONTROLLER_ROLE = "flux-source-controller-role";
+const SOURCE_CONTROLLER_ROLE_BINDING = "flux-source-controller-rb";
 
 function serviceAccount(name: string, fluxNamespace: string) {
     return { kind: "ServiceAccount", name, namespace: fluxNamespace };

@@ -40,7 +40,7 @@ function der(tag: number, ...content: Buffer[]): Buffer {
 }
 
 /** `length` bytes that depend only on `label` (SHA-256 in counter mode). */
-export function derivedBytes(label: string, length: number): Buffer {
+function derivedBytes(label: string, length: number): Buffer {
     const blocks: Buffer[] = [];
     for (let i = 0; blocks.length * 32 < length; i++) {
         blocks.push(crypto.createHash("sha256").update(`${i}\0${label}`).digest());
