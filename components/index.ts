@@ -17,7 +17,7 @@ export type {
 } from "./args";
 export { WelkinFluxArgsError } from "./config";
 export { WelkinPolicyError } from "./steps/preflight";
-export { DEFAULT_BRANCH, DEFAULT_PARENT_NAMESPACE, DEFAULT_SYNC_INTERVAL, FLUX_NAMESPACE } from "./defaults";
+export { DEFAULT_BRANCH, DEFAULT_PARENT_NAMESPACE, DEFAULT_SYNC_INTERVAL, FLUX_NAMESPACE } from "./config/defaults";
 export { DEFAULT_FLUX_VERSION, SUPPORTED_FLUX_VERSIONS, EXTRA_COMPONENTS } from "./flux/releases";
 export type { FluxExtraComponent } from "./flux/releases";
 export type { KubeObject } from "./kube/object";

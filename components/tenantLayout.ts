@@ -4,9 +4,9 @@
 // run is Forbidden. The workaround is two Kustomizations, the RoleBindings one dependsOn the
 // Roles one. This lays a tenant's manifests out that way, ready to commit.
 import * as yaml from "js-yaml";
-import { FLUX_NAMESPACE } from "./defaults";
+import { FLUX_NAMESPACE } from "./config/defaults";
 import { KubeObject } from "./kube/object";
-import { normalizeFluxInterval } from "./goDuration";
+import { normalizeFluxInterval } from "./config/goDuration";
 import { fluxExport } from "./render/gotkSync";
 import { intervalProblems, namespaceNameProblems, DNS1123_LABEL, q } from "./config/fieldProblems";
 

@@ -36,7 +36,7 @@ describe("the component schema (for Pulumi YAML, Python, Go, C#)", function () {
 
     it("has every input of WelkinFluxArgs and every output of WelkinFlux, each with its description", () => {
         const r = schema.resources["welkin-flux:index:WelkinFlux"];
-        const inputs = declaredNames("components/args.ts", (s) => (ts.isInterfaceDeclaration(s) && s.name.text === "WelkinFluxArgs" ? s.members : undefined));
+        const inputs = declaredNames("components/args/index.ts", (s) => (ts.isInterfaceDeclaration(s) && s.name.text === "WelkinFluxArgs" ? s.members : undefined));
         const outputs = declaredNames(
             "components/welkinFlux.ts",
             (s) => (ts.isClassDeclaration(s) && s.name?.text === "WelkinFlux" ? s.members : undefined),

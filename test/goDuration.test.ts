@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { formatGoDuration, parseGoDuration } from "../components/goDuration";
+import { formatGoDuration, parseGoDuration } from "../components/config/goDuration";
 
 describe("Go durations", () => {
     // Expected strings are Go's time.Duration.String() for the same values.

@@ -45,7 +45,7 @@ function tableNames(heading: string): string[] {
 
 describe("README", () => {
     it("lists every WelkinFluxArgs input, and only those", () => {
-        assert.deepStrictEqual(tableNames("### Inputs (`WelkinFluxArgs`)").sort(), interfaceMembers("components/args.ts", "WelkinFluxArgs").sort());
+        assert.deepStrictEqual(tableNames("### Inputs (`WelkinFluxArgs`)").sort(), interfaceMembers("components/args/index.ts", "WelkinFluxArgs").sort());
     });
 
     it("lists every WelkinFlux output, and only those", () => {

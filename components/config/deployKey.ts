@@ -1,7 +1,7 @@
 // The SSH key Flux fetches with (docs/ARCHITECTURE.md step 1): generated (algorithm, size),
 // read-only or not, its title in the repository and the rotation trigger.
 import { DeployKeyAlgorithm, DeployKeyArgs } from "../args";
-import { DEFAULT_RSA_BITS } from "../defaults";
+import { DEFAULT_RSA_BITS } from "./defaults";
 import * as pulumi from "@pulumi/pulumi";
 import { ownKeyProblems } from "../keys/ownKey";
 import { q } from "./fieldProblems";

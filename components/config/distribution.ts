@@ -1,8 +1,8 @@
 // Which Flux is installed (docs/ARCHITECTURE.md steps 2 and 8): the bundled version, the extra
 // controllers and how often Flux reconciles.
-import { DEFAULT_SYNC_INTERVAL } from "../defaults";
+import { DEFAULT_SYNC_INTERVAL } from "./defaults";
 import { DEFAULT_FLUX_VERSION, EXTRA_COMPONENTS, FluxExtraComponent, isSupportedFluxVersion, SUPPORTED_FLUX_VERSIONS } from "../flux/releases";
-import { normalizeFluxInterval } from "../goDuration";
+import { normalizeFluxInterval } from "./goDuration";
 import { intervalProblems, q } from "./fieldProblems";
 import { Resolved } from "./resolved";
 

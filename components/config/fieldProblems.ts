@@ -1,7 +1,7 @@
 // The field rules of the settings, shared by config/ and the git target's provider: each returns
 // the problems it finds (or []) as messages naming the field, the value and the fix.
-import { DEFAULT_BRANCH, DEFAULT_SYNC_INTERVAL } from "../defaults";
-import { FLUX_DURATION_PATTERN, parseGoDuration } from "../goDuration";
+import { DEFAULT_BRANCH, DEFAULT_SYNC_INTERVAL } from "./defaults";
+import { FLUX_DURATION_PATTERN, parseGoDuration } from "./goDuration";
 
 export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -13,7 +13,7 @@ import { PatchesConfig, resolvePatches } from "./patches";
 import { Resolved } from "./resolved";
 import { ClusterConfig, RepositoryConfig, resolveCluster, resolveRepository } from "./repository";
 
-export { DEFAULT_BRANCH, DEFAULT_PARENT_NAMESPACE, DEFAULT_RSA_BITS, DEFAULT_SYNC_INTERVAL, FLUX_NAMESPACE } from "../defaults";
+export { DEFAULT_BRANCH, DEFAULT_PARENT_NAMESPACE, DEFAULT_RSA_BITS, DEFAULT_SYNC_INTERVAL, FLUX_NAMESPACE } from "./defaults";
 export { branchNameProblems, intervalProblems, knownHostsProblems, namespaceNameProblems } from "./fieldProblems";
 
 export type WelkinFluxConfig = ClusterConfig &

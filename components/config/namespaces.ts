@@ -1,7 +1,7 @@
 // Where Flux lives and where it may deploy (docs/ARCHITECTURE.md steps 3–5): the HNC parent of
 // flux-system, the extra parents that get the Roles and the admin delegation, and the one allowed
 // namespace.
-import { DEFAULT_PARENT_NAMESPACE, FLUX_NAMESPACE } from "../defaults";
+import { DEFAULT_PARENT_NAMESPACE, FLUX_NAMESPACE } from "./defaults";
 import { namespaceNameProblems, q } from "./fieldProblems";
 import { Resolved } from "./resolved";
 

@@ -2,7 +2,7 @@
 // where the manifests are committed and how the Flux objects are named.
 import * as pulumi from "@pulumi/pulumi";
 import { RepositoryArgs } from "../args";
-import { DEFAULT_BRANCH, DEFAULT_GITHUB_HOST, FLUX_NAMESPACE } from "../defaults";
+import { DEFAULT_BRANCH, DEFAULT_GITHUB_HOST, FLUX_NAMESPACE } from "./defaults";
 import { branchNameProblems, knownHostsProblems, DNS1123_LABEL, GITHUB_OWNER, GITHUB_REPOSITORY, PATH_SEGMENT, q, SSH_HOST } from "./fieldProblems";
 import { sshUrlProblem } from "./fieldProblems";
 import { ownKeyProblems } from "../keys/ownKey";

@@ -12,7 +12,7 @@ import { JsonMap, PatchError, strategicMerge } from "./strategicMerge";
 
 export { PatchError } from "./strategicMerge";
 
-/** kustomize's patch target: every field set must match (the input's type, documented in args.ts). */
+/** kustomize's patch target: every field set must match (the input's type, documented in args/index.ts). */
 export type PatchTarget = FluxPatchTargetArgs;
 
 export const PATCH_TARGET_FIELDS = ["group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector"] as const satisfies readonly (keyof PatchTarget)[];

@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { FluxExtraComponent, FluxVersion } from "./flux/releases";
-import { PolicyName } from "./policy/welkinPolicies";
+import { FluxExtraComponent, FluxVersion } from "../flux/releases";
+import { PolicyName } from "../policy/welkinPolicies";
 
-export { PolicyName } from "./policy/welkinPolicies";
-export { FluxVersion } from "./flux/releases";
+export { PolicyName } from "../policy/welkinPolicies";
+export { FluxVersion } from "../flux/releases";
 
 /** How the Welkin policy checks report (an `as const` object: an enum in the component schema). */
 export const PolicyMode = { Warn: "warn", Error: "error", Off: "off" } as const;
