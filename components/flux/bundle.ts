@@ -7,7 +7,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { KubeObject, parseManifest } from "../kube/object";
-import { BundledFile, EXTRA_COMPONENTS, FluxExtraComponent, FluxRelease, fluxRelease, SUPPORTED_FLUX_VERSIONS } from "./releases";
+import { BUNDLED_FILES, BundledFile, EXTRA_COMPONENTS, FluxExtraComponent, FluxRelease, fluxRelease, SUPPORTED_FLUX_VERSIONS } from "./releases";
 
 /** One release's `flux install --export` for a component selection, read and verified. */
 export interface FluxBundle {
@@ -42,8 +42,8 @@ export function verifiedText(bytes: Buffer, expected: string, file: string, orig
     return bytes.toString("utf8");
 }
 
-function componentsExtraOf(release: FluxRelease, file: BundledFile): readonly FluxExtraComponent[] {
-    return file === release.withImageAutomation ? EXTRA_COMPONENTS : [];
+function componentsExtraOf(file: BundledFile): readonly FluxExtraComponent[] {
+    return file === "withImageAutomation" ? EXTRA_COMPONENTS : [];
 }
 
 /** The command that writes a bundled file, for error messages and the bundling script. */
@@ -54,21 +54,20 @@ function origin(version: string, componentsExtra: readonly FluxExtraComponent[])
 
 /** Every file the package bundles, with the `--components-extra` each was exported with. */
 export function bundledManifests(): { version: string; file: string; sha256: string; componentsExtra: readonly FluxExtraComponent[]; origin: string }[] {
-    return SUPPORTED_FLUX_VERSIONS.flatMap((version) => {
-        const r = fluxRelease(version);
-        return [r.defaultComponents, r.withImageAutomation].map((m) => {
-            const componentsExtra = componentsExtraOf(r, m);
-            return { version, file: m.file, sha256: m.sha256, componentsExtra, origin: origin(version, componentsExtra) };
-        });
-    });
+    return SUPPORTED_FLUX_VERSIONS.flatMap((version) =>
+        (Object.keys(BUNDLED_FILES) as BundledFile[]).map((which) => {
+            const componentsExtra = componentsExtraOf(which);
+            return { version, file: BUNDLED_FILES[which], sha256: fluxRelease(version).sha256[which], componentsExtra, origin: origin(version, componentsExtra) };
+        }),
+    );
 }
 
-function selectFile(version: string, release: FluxRelease, componentsExtra: readonly FluxExtraComponent[]): BundledFile {
+function selectFile(version: string, componentsExtra: readonly FluxExtraComponent[]): BundledFile {
     if (componentsExtra.length === 0) {
-        return release.defaultComponents;
+        return "defaultComponents";
     }
     if (EXTRA_COMPONENTS.every((c) => componentsExtra.includes(c))) {
-        return release.withImageAutomation;
+        return "withImageAutomation";
     }
     // Validation rejects this earlier with a message aimed at the user; this guards direct callers.
     throw new Error(
@@ -77,17 +76,17 @@ function selectFile(version: string, release: FluxRelease, componentsExtra: read
     );
 }
 
-function readVerified(version: string, bundled: BundledFile, from: string): string {
-    const file = path.join(bundledManifestsDir(), version, bundled.file);
+function readVerified(version: string, name: string, sha256: string, from: string): string {
+    const file = path.join(bundledManifestsDir(), version, name);
     if (!fs.existsSync(file)) {
         throw new Error(
-            `The bundled Flux manifest ${file} is missing: it must be ${from}, sha256 ${bundled.sha256}. ` +
+            `The bundled Flux manifest ${file} is missing: it must be ${from}, sha256 ${sha256}. ` +
                 `Reinstall welkin-flux. In a checkout of its source, run \`npm run bundle-manifests\`: it gets the file from ` +
                 `$WELKIN_FLUX_UPSTREAM, the Flux CLI or the Flux release and checks its sha256, or prints the command that makes it ` +
                 `and where to put the output.`,
         );
     }
-    return verifiedText(fs.readFileSync(file), bundled.sha256, file, from);
+    return verifiedText(fs.readFileSync(file), sha256, file, from);
 }
 
 // A program renders one selection; tests and the CRD steps ask for the same few again.
@@ -96,13 +95,13 @@ const bundles = new Map<string, FluxBundle>();
 /** The release's `flux install --export` for the selection, read, verified and parsed once. */
 export function readFluxBundle(version: string, componentsExtra: readonly FluxExtraComponent[]): FluxBundle {
     const release = fluxRelease(version);
-    const bundled = selectFile(version, release, componentsExtra);
-    const key = `${version}/${bundled.file}`;
+    const which = selectFile(version, componentsExtra);
+    const key = `${version}/${which}`;
     let bundle = bundles.get(key);
     if (bundle === undefined) {
-        const extra = componentsExtraOf(release, bundled);
-        const yaml = readVerified(version, bundled, origin(version, extra));
-        bundle = { version, componentsExtra: extra, release, yaml, sha256: bundled.sha256, objects: Object.freeze(parseManifest(yaml)) };
+        const extra = componentsExtraOf(which);
+        const yaml = readVerified(version, BUNDLED_FILES[which], release.sha256[which], origin(version, extra));
+        bundle = { version, componentsExtra: extra, release, yaml, sha256: release.sha256[which], objects: Object.freeze(parseManifest(yaml)) };
         bundles.set(key, bundle);
     }
     return bundle;

@@ -1,6 +1,6 @@
 // The Flux releases this package can install, as data: each release's controllers and image tags,
-// which controllers take the lockdown flags, the oldest Kubernetes it supports, and the files of
-// `flux install --export` it bundles with their sha256. Reading those files is flux/bundle.ts.
+// which controllers take the lockdown flags, the oldest Kubernetes it supports, and the sha256 of
+// the files of `flux install --export` it bundles. Reading those files is flux/bundle.ts.
 
 /**
  * The optional Flux controllers `flux install --components-extra` accepts. An `as const` object
@@ -20,12 +20,14 @@ export type FluxController = (typeof DEFAULT_COMPONENTS)[number] | FluxExtraComp
 /** The multi-tenancy lockdown flags of `flux install`/bootstrap, by what they do. */
 export type LockdownFlag = "noCrossNamespaceRefs" | "noRemoteBases" | "defaultServiceAccount";
 
-/** One file of `flux install --export`, bundled under components/manifests/flux/<version>/. */
-export interface BundledFile {
-    file: string;
-    /** sha256 of the file exactly as `flux install --export` wrote it. */
-    sha256: string;
-}
+/** The two files of `flux install --export` bundled for each release, under components/manifests/flux/<version>/. */
+export const BUNDLED_FILES = {
+    /** `flux install --export` with the default components. */
+    defaultComponents: "gotk-components.yaml",
+    /** `flux install --export --components-extra=image-reflector-controller,image-automation-controller`. */
+    withImageAutomation: "gotk-components-with-image-automation.yaml",
+} as const;
+export type BundledFile = keyof typeof BUNDLED_FILES;
 
 export interface FluxRelease {
     /** Oldest Kubernetes minor the release supports (`flux check --pre`). */
@@ -34,10 +36,8 @@ export interface FluxRelease {
     controllers: Record<FluxController, string>;
     /** Which controllers accept each lockdown flag in this release. */
     lockdownFlags: Record<LockdownFlag, FluxController[]>;
-    /** `flux install --export` with the default components. */
-    defaultComponents: BundledFile;
-    /** `flux install --export --components-extra=image-reflector-controller,image-automation-controller`. */
-    withImageAutomation: BundledFile;
+    /** sha256 of each bundled file exactly as `flux install --export` wrote it. */
+    sha256: Record<BundledFile, string>;
 }
 
 /** Which controllers take each lockdown flag, the same in every bundled Flux 2 release; source-controller takes none. */
@@ -54,38 +54,27 @@ const FLUX_2_LOCKDOWN_FLAGS: Record<LockdownFlag, FluxController[]> = {
 export const FluxVersion = { V2_1_2: "v2.1.2", V2_9_4: "v2.9.4" } as const;
 export type FluxVersion = (typeof FluxVersion)[keyof typeof FluxVersion];
 
+/** A Flux 2 release: every bundled one takes the lockdown flags the same way. */
+function flux2(kubernetesMin: string, controllers: Record<FluxController, string>, sha256: Record<BundledFile, string>): FluxRelease {
+    return { kubernetesMin, controllers, lockdownFlags: FLUX_2_LOCKDOWN_FLAGS, sha256 };
+}
+
 const RELEASES: Record<FluxVersion, FluxRelease> = {
-    "v2.1.2": {
-        kubernetesMin: "1.25",
-        controllers: {
-            "source-controller": "v1.1.2",
-            "kustomize-controller": "v1.1.1",
-            "helm-controller": "v0.36.2",
-            "notification-controller": "v1.1.0",
-            "image-reflector-controller": "v0.30.0",
-            "image-automation-controller": "v0.36.1",
-        },
-        lockdownFlags: FLUX_2_LOCKDOWN_FLAGS,
-        defaultComponents: { file: "gotk-components.yaml", sha256: "d1ad4357b81c135d49a2134174c1f2963a427c489f4e92ecd9684e707fb5a00f" },
-        withImageAutomation: { file: "gotk-components-with-image-automation.yaml", sha256: "5477c6a2a6f07b1dcf8a2ffefb33187b7ad29302558ac9ece16437a1d2e8a08c" },
-    },
-    "v2.9.4": {
-        // cmd/flux/check.go of github.com/fluxcd/flux2/v2@v2.9.4: kubernetesConstraints ">=1.33.0-0".
-        kubernetesMin: "1.33",
-        controllers: {
-            "source-controller": "v1.9.4",
-            "kustomize-controller": "v1.9.4",
-            "helm-controller": "v1.6.3",
-            "notification-controller": "v1.9.3",
-            "image-reflector-controller": "v1.2.4",
-            "image-automation-controller": "v1.2.4",
-        },
-        // source- and notification-controller v1.9 also take --default-service-account, but there
-        // it names the identity for cloud workload identity, not one to impersonate.
-        lockdownFlags: FLUX_2_LOCKDOWN_FLAGS,
-        defaultComponents: { file: "gotk-components.yaml", sha256: "97da4654bc11de5637d7f506b0a73707e1e6a1f7a8e9fa8e307063c0b9befa1f" },
-        withImageAutomation: { file: "gotk-components-with-image-automation.yaml", sha256: "bc5afbba9edc3f180363c5b1402e4a5c1dcaec04560561e8f8321509d43db0b3" },
-    },
+    "v2.1.2": flux2(
+        "1.25",
+        { "source-controller": "v1.1.2", "kustomize-controller": "v1.1.1", "helm-controller": "v0.36.2",
+          "notification-controller": "v1.1.0", "image-reflector-controller": "v0.30.0", "image-automation-controller": "v0.36.1" },
+        { defaultComponents: "d1ad4357b81c135d49a2134174c1f2963a427c489f4e92ecd9684e707fb5a00f", withImageAutomation: "5477c6a2a6f07b1dcf8a2ffefb33187b7ad29302558ac9ece16437a1d2e8a08c" },
+    ),
+    // Kubernetes 1.33: cmd/flux/check.go of github.com/fluxcd/flux2/v2@v2.9.4, kubernetesConstraints ">=1.33.0-0".
+    // source- and notification-controller v1.9 also take --default-service-account, but there it
+    // names the identity for cloud workload identity, not one to impersonate.
+    "v2.9.4": flux2(
+        "1.33",
+        { "source-controller": "v1.9.4", "kustomize-controller": "v1.9.4", "helm-controller": "v1.6.3",
+          "notification-controller": "v1.9.3", "image-reflector-controller": "v1.2.4", "image-automation-controller": "v1.2.4" },
+        { defaultComponents: "97da4654bc11de5637d7f506b0a73707e1e6a1f7a8e9fa8e307063c0b9befa1f", withImageAutomation: "bc5afbba9edc3f180363c5b1402e4a5c1dcaec04560561e8f8321509d43db0b3" },
+    ),
 };
 
 export const DEFAULT_FLUX_VERSION: FluxVersion = "v2.1.2";
