@@ -1,34 +1,70 @@
 // WelkinFlux: the Welkin Flux procedure (docs/ARCHITECTURE.md, "The procedure") as one
 // component. Each step lives in steps/<step>.ts; this file only wires them in dependency order.
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { WelkinFluxArgs } from "./args";
 import { resolveWelkinFluxConfig, WelkinFluxArgsError, WelkinFluxConfig } from "./config";
-import { CommittedFile, GitTarget } from "./gitTarget/gitTarget";
+import { StepContext } from "./context/stepContext";
+import { CommittedFile, CommittedFiles, GitTarget } from "./gitTarget/gitTarget";
 import { githubTarget } from "./gitTarget/github";
-import { registrationNotice, sshTarget } from "./gitTarget/ssh";
-import { KubeAccess } from "./kube/access";
-import { appliedName } from "./kubeObjectResource";
+import { sshTarget } from "./gitTarget/ssh";
+import { DeployKey } from "./keys/deployKey";
+import { kubeAccess } from "./kube/clusterResource";
+import { appliedName } from "./kube/objectResource";
 import { expectedFindings, summarizeFindings } from "./policy/welkinPolicies";
-import { filesInCommitOrder, FluxManifests, renderFluxManifests } from "./render/fluxManifests";
+import { FluxManifests, renderFluxManifests } from "./render/fluxManifests";
 import { FluxPatchProblems } from "./render/userPatches";
-import { createAdminDelegations } from "./steps/adminDelegation";
-import { ChildOptions } from "./steps/childOptions";
+import { delegateAdmin } from "./steps/adminDelegation";
 import { createDeployKey } from "./steps/deployKey";
 import { createFluxCrds } from "./steps/fluxCrds";
 import { createFluxNamespace } from "./steps/fluxNamespace";
 import { createFluxRoles } from "./steps/fluxRoles";
-import { createGitSecret, createImagePullSecret } from "./steps/gitSecret";
 import { createFluxTeardown } from "./steps/fluxTeardown";
-import { installFlux } from "./steps/install";
-import { policyFindings, preflightPlan, WelkinPreflight } from "./steps/preflight";
+import { createGitSecret } from "./steps/gitSecret";
+import { createImagePullSecret } from "./steps/imagePullSecret";
+import { installFlux, InstalledFlux } from "./steps/install";
+import { checkEnvironment, policyFindings } from "./steps/preflight";
+import { commitSyncManifests } from "./steps/syncManifests";
 
 export type { CommittedFile } from "./gitTarget/gitTarget";
 
 export const WELKIN_FLUX_TYPE = "welkin-flux:index:WelkinFlux";
 
 /** The git server the manifests go to, and who registers the deploy key: one choice, made here. */
-function chooseGitTarget(name: string, config: WelkinFluxConfig, base: ChildOptions): GitTarget {
-    return config.gitServer === "ssh" ? sshTarget(name, config, base) : githubTarget(name, config, base);
+function chooseGitTarget(ctx: StepContext): GitTarget {
+    return ctx.config.gitServer === "ssh" ? sshTarget(ctx) : githubTarget(ctx);
+}
+
+/** What the component reports of its steps. */
+interface Steps {
+    key: DeployKey;
+    anchor: k8s.apiextensions.CustomResource;
+    gitSecret: k8s.core.v1.Secret;
+    committed: CommittedFiles;
+    installed: InstalledFlux;
+}
+
+/**
+ * The procedure (docs/ARCHITECTURE.md): each step gets the context and, by name, what it waits
+ * for from the steps before it. Every child waits for the preflight (step 0), when there is one.
+ */
+function runSteps(first: StepContext, manifests: FluxManifests): Steps {
+    const { preflight } = checkEnvironment(first, { installObjects: manifests.installObjects });
+    const ctx: StepContext = { ...first, dependsOn: preflight };
+    const target = chooseGitTarget(ctx);
+    const { key, keyReady } = createDeployKey(ctx, { target });
+    const { crds } = createFluxCrds(ctx);
+    const { anchor } = createFluxNamespace(ctx);
+    const { roles } = createFluxRoles(ctx);
+    const { delegations } = delegateAdmin(ctx);
+    const { gitSecret } = createGitSecret(ctx, { key, keyReady, anchor });
+    const { pullSecrets } = createImagePullSecret(ctx, { anchor });
+    const { committed } = commitSyncManifests(ctx, { target, manifests, key });
+    const prerequisites = [...crds, anchor, ...roles, gitSecret, ...pullSecrets, ...delegations, ...keyReady, ...committed.resources];
+    const installed = installFlux(ctx, { objects: manifests.installObjects, anchor, prerequisites });
+    const { supporting, controllers, services, sync } = installed;
+    createFluxTeardown(ctx, { controllersNeed: [...prerequisites, ...supporting, ...controllers, ...services, sync.gitRepository, sync.kustomization] });
+    return { key, anchor, gitSecret, committed, installed };
 }
 
 /**
@@ -88,35 +124,8 @@ export class WelkinFlux extends pulumi.ComponentResource {
 
         // Only the kubeconfig text and context: the providers resolve them when they act, so
         // building the component needs no cluster (kube/access.ts).
-        const access: pulumi.Output<KubeAccess> = pulumi.secret(
-            pulumi.output(config.kubeconfig).apply((kubeconfig) => ({ kubeconfig: kubeconfig ?? undefined, context: config.kubeContext })),
-        );
-        const base: ChildOptions = { parent: this, dependsOn: [] };
-        if (config.preflight) {
-            // 0: every later step waits for the preflight, which fails the preview if the environment is not ready.
-            const preflight = new WelkinPreflight(`${name}-preflight`, { plan: preflightPlan(name, config, manifests.installObjects), access }, { parent: this });
-            preflight.notes.apply((notes) => (notes ?? []).forEach((n) => pulumi.log.info(`preflight: ${n}`, this)));
-            base.dependsOn.push(preflight);
-        }
-
-        const target = chooseGitTarget(name, config, base);
-        const key = createDeployKey(name, config, base); // 1
-        const registration = target.registerDeployKey?.(key);
-        if (registration === undefined) {
-            registrationNotice(config, key, this);
-        }
-        const crds = createFluxCrds(name, config, access, base); // 2
-        const anchor = createFluxNamespace(name, config, base); // 3
-        const roles = createFluxRoles(name, config, base); // 4
-        const delegations = createAdminDelegations(name, config, access, base); // 5
-        const keyReady = [...key.resources, ...(registration ? [registration] : [])];
-        const gitSecret = createGitSecret(name, config, key, anchor, [anchor, ...keyReady], base); // 6
-        const pullSecret = createImagePullSecret(name, config, anchor, base);
-        const committed = target.commitFiles(filesInCommitOrder(manifests.files), key); // 7
-        const prerequisites = [...crds, anchor, ...roles, gitSecret, ...(pullSecret ? [pullSecret] : []), ...delegations, ...keyReady, ...committed.resources];
-        const installed = installFlux(name, manifests.installObjects, anchor, prerequisites, base); // 8
-        const { gitRepository, kustomization } = installed.sync;
-        createFluxTeardown(name, config, access, [...prerequisites, ...installed.supporting, ...installed.controllers, ...installed.services, gitRepository, kustomization], base); // 9
+        const access = kubeAccess(config.kubeconfig, config.kubeContext);
+        const { key, anchor, gitSecret, committed, installed } = runSteps({ name, config, access, parent: this, dependsOn: [] }, manifests);
 
         this.namespace = appliedName(anchor, config.namespace);
         this.parentNamespaces = pulumi.output(config.parentNamespaces);

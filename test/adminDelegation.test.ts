@@ -12,7 +12,7 @@ import {
     RoleBindingDocument,
     updateSubjects,
 } from "../components/adminDelegation/subjects";
-import { delegatedSubjects } from "../components/steps/adminDelegation";
+import { delegatedSubjects } from "../components/adminDelegation/resource";
 import { FakeKubeApi, tokenKubeconfig } from "./support/fakeKubeApi";
 
 const alice: RbacSubject = { apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "alice@example.com" };

@@ -2,7 +2,7 @@
 import * as assert from "assert";
 import { compareFluxVersions, crdStorageProvider, CrdStorageProps } from "../components/crdStorage/provider";
 import { fluxCrds } from "../components/flux/bundle";
-import { plannedCrds } from "../components/steps/fluxCrds";
+import { plannedCrds } from "../components/crdStorage/resource";
 
 describe("Flux CRD storage across versions", () => {
     it("orders Flux versions numerically", () => {

@@ -9,8 +9,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { isStaleRejection } from "../components/gitTarget/commitFiles";
 import { explainGitFailure } from "../components/gitTarget/gitSession";
-import { inputProblems, UNKNOWN } from "../components/gitTarget/inputs";
-import { GitFile, makeSshGitFilesProvider, sshGitFilesProvider, SshGitFilesInputs, SshGitFilesOutputs } from "../components/gitTarget/sshGitFiles";
+import { GitFile, inputProblems, SshGitFilesInputs, SshGitFilesOutputs, UNKNOWN } from "../components/gitTarget/inputs";
+import { makeSshGitFilesProvider, sshGitFilesProvider } from "../components/gitTarget/sshGitFilesProvider";
 import { GitServer, gitServerPrerequisites, startGitServer } from "../sandbox/lib/gitServer";
 
 interface KeyPair {

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { resolveWelkinFluxConfig } from "../components/config";
-import { AccessQuestion, PreflightApi, PreflightPlan, runPreflight } from "../components/preflight/checks";
+import { AccessQuestion, PreflightApi, PreflightPlan, runPreflight } from "../components/preflight/clusterChecks";
 import { preflightProvider } from "../components/preflight/provider";
 import { renderFluxManifests } from "../components/render/fluxManifests";
 import { preflightPlan } from "../components/steps/preflight";

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { WelkinFluxConfig } from "../components/config";
 import { registrationNotice } from "../components/gitTarget/ssh";
-import { DeployKey } from "../components/steps/deployKey";
+import { DeployKey } from "../components/keys/deployKey";
 
 const URL = "ssh://git@git.example.com:2222/team/fleet.git";
 const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExample";

@@ -5,7 +5,7 @@ import * as assert from "assert";
 import * as http from "http";
 import { AddressInfo } from "net";
 import { tearDownFluxObjects, TeardownProps } from "../components/teardown/provider";
-import { fluxKinds, keptSyncObjects } from "../components/steps/fluxTeardown";
+import { fluxKinds, keptSyncObjects } from "../components/teardown/resource";
 import { resolveWelkinFluxConfig } from "../components/config";
 import { tokenKubeconfig } from "./support/fakeKubeApi";
 

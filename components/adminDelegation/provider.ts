@@ -2,22 +2,21 @@
 // kubernetes provider can only apply whole lists (server-side apply treats RoleBinding.subjects as
 // atomic), so this provider adds and removes exactly our subjects with a conflict-checked
 // read-modify-write.
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { connect } from "../kube/access";
 import { kubeErrorMessage, kubeRequest, roleBindingPath } from "../kube/client";
-import { KubeAccess, connect } from "../kube/access";
+import { ClusterProps, connectInCheck, diffStoringAccess } from "../kube/clusterProvider";
 import { KubeConnection } from "../kube/connection";
 import { addSubjects, hasSubject, RbacSubject, removeSubjects, RoleBindingApi, RoleBindingDocument, updateSubjects } from "./subjects";
 
-export interface DelegationProps {
+export interface DelegationProps extends ClusterProps {
     namespace: string;
     roleBindingName: string;
     subjects: RbacSubject[];
-    /** Resolved into a connection only when acting (kube/access.ts). */
-    access: KubeAccess;
 }
 
 /** The RoleBinding through the API server, with the resourceVersion-checked PUT. */
-export function roleBindingApi(conn: KubeConnection, namespace: string, name: string): RoleBindingApi {
+function roleBindingApi(conn: KubeConnection, namespace: string, name: string): RoleBindingApi {
     const where = roleBindingPath(namespace, name);
     const describe = `RoleBinding "${name}" in namespace "${namespace}"`;
     return {
@@ -92,12 +91,9 @@ export const delegationProvider: pulumi.dynamic.ResourceProvider = {
         if (!Array.isArray(news.subjects) || news.subjects.length === 0) {
             failures.push({ property: "subjects", reason: "at least one subject is required" });
         }
-        try {
-            // At preview: a missing or broken kubeconfig stops here, before anything is created.
-            connect(news.access);
-        } catch (e) {
-            // No property: the engine would print the (secret) inputs before the reason.
-            failures.push({ property: "", reason: `admin delegation in "${news.namespace}": ${(e as Error).message}` });
+        const connected = connectInCheck(news.access, (message) => `admin delegation in "${news.namespace}": ${message}`);
+        if ("failure" in connected) {
+            failures.push(connected.failure);
         }
         return { inputs: news, failures };
     },
@@ -110,16 +106,7 @@ export const delegationProvider: pulumi.dynamic.ResourceProvider = {
         if (olds.roleBindingName !== news.roleBindingName) {
             replaces.push("roleBindingName");
         }
-        const subjectsChanged = !sameSubjects(olds.subjects ?? [], news.subjects ?? []);
-        // New access (a rotated token, another kubeconfig) changes nothing in the cluster, but
-        // delete and refresh get only the stored props: an update that writes nothing stores it,
-        // so a later destroy does not use revoked credentials.
-        const accessChanged = JSON.stringify(olds.access ?? {}) !== JSON.stringify(news.access ?? {});
-        return {
-            changes: replaces.length > 0 || subjectsChanged || accessChanged,
-            replaces,
-            deleteBeforeReplace: false,
-        };
+        return diffStoringAccess(olds, news, { changed: !sameSubjects(olds.subjects ?? [], news.subjects ?? []), replaces });
     },
 
     async create(inputs: DelegationProps) {

@@ -21,7 +21,7 @@ export interface RoleBindingDocument {
 }
 
 /** Identity of a subject as RBAC sees it (the API server defaults apiGroup per kind). */
-export function subjectKey(s: RbacSubject): string {
+function subjectKey(s: RbacSubject): string {
     const apiGroup = s.apiGroup ?? (s.kind === "ServiceAccount" ? "" : "rbac.authorization.k8s.io");
     const namespace = s.kind === "ServiceAccount" ? (s.namespace ?? "") : "";
     return [s.kind, apiGroup, namespace, s.name].join("/");
@@ -49,7 +49,7 @@ export function removeSubjects(current: readonly RbacSubject[], ours: readonly R
     return current.filter((s) => !drop.has(subjectKey(s)));
 }
 
-export type WriteResult = "written" | "conflict" | "not-found";
+type WriteResult = "written" | "conflict" | "not-found";
 
 /** The two calls the update needs; the real one speaks to the API server, tests use fakes. */
 export interface RoleBindingApi {
@@ -58,7 +58,7 @@ export interface RoleBindingApi {
     replace(rb: RoleBindingDocument): Promise<WriteResult>;
 }
 
-export interface SubjectsUpdateResult {
+interface SubjectsUpdateResult {
     /** The subjects now on the RoleBinding, or undefined when it does not exist. */
     subjects?: RbacSubject[];
     attempts: number;

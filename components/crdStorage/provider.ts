@@ -13,10 +13,11 @@
 //     follows finds the object it owns. (The provider's update does not create a missing object:
 //     tried, "customresourcedefinitions ... not found".)
 // Node built-ins only (see kube/client.ts).
-import * as pulumi from "@pulumi/pulumi";
-import { KubeAccess, connect } from "../kube/access";
-import { KubeConnection } from "../kube/connection";
+import type * as pulumi from "@pulumi/pulumi";
+import { connect } from "../kube/access";
 import { kubeErrorMessage, kubeRequest } from "../kube/client";
+import { ClusterProps, diffStoringAccess, pollUntil, Sleep, storeNews } from "../kube/clusterProvider";
+import { KubeConnection } from "../kube/connection";
 
 export interface PlannedCrd {
     name: string;
@@ -32,16 +33,15 @@ export interface PlannedCrd {
     manifest?: Record<string, unknown>;
 }
 
-export interface CrdStorageProps {
+export interface CrdStorageProps extends ClusterProps {
     fluxVersion: string;
     crds: PlannedCrd[];
-    access: KubeAccess;
     /** Filled in by check(): installed CRDs to delete and create again (no object of their kind exists). */
     replaceCrds?: string[];
 }
 
 /** An installed CRD that the new one cannot update in place. */
-export interface StaleCrd {
+interface StaleCrd {
     crd: PlannedCrd;
     /** Stored versions the new CRD no longer serves. */
     gone: string[];
@@ -74,7 +74,7 @@ async function countObjects(conn: KubeConnection, crd: PlannedCrd, version: stri
 }
 
 /** The installed CRDs whose status.storedVersions the new ones do not serve, with their object counts. */
-export async function staleCrds(conn: KubeConnection, crds: PlannedCrd[]): Promise<StaleCrd[]> {
+async function staleCrds(conn: KubeConnection, crds: PlannedCrd[]): Promise<StaleCrd[]> {
     const stale: StaleCrd[] = [];
     for (const crd of crds) {
         const res = await kubeRequest(conn, "GET", `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(crd.name)}`);
@@ -96,7 +96,7 @@ export async function staleCrds(conn: KubeConnection, crds: PlannedCrd[]): Promi
     return stale;
 }
 
-export function refusedUpgradeMessage(fluxVersion: string, blocking: StaleCrd[]): string {
+function refusedUpgradeMessage(fluxVersion: string, blocking: StaleCrd[]): string {
     const lines = blocking.map(
         (s) => `  - ${s.crd.name}: stores ${s.gone.join(", ")}, which Flux ${fluxVersion} no longer serves; ${s.objects >= 500 ? "500 or more" : s.objects} ${s.crd.kind} object(s) exist`,
     );
@@ -111,14 +111,14 @@ export function refusedUpgradeMessage(fluxVersion: string, blocking: StaleCrd[])
     );
 }
 
-export function downgradeMessage(from: string, to: string): string {
+function downgradeMessage(from: string, to: string): string {
     return (
         `fluxVersion ${to} is older than the installed ${from}: downgrading Flux is refused (the installed CRDs store API versions ` +
         `${to} may not serve, and Flux's objects were written for ${from}). Keep ${from}, or destroy this stack and install ${to} anew.`
     );
 }
 
-export async function planCrdStorage(props: CrdStorageProps): Promise<{ replaceCrds: string[]; failure?: string }> {
+async function planCrdStorage(props: CrdStorageProps): Promise<{ replaceCrds: string[]; failure?: string }> {
     const stale = await staleCrds(connect(props.access), props.crds);
     const blocking = stale.filter((s) => s.objects > 0);
     if (blocking.length > 0) {
@@ -128,7 +128,7 @@ export async function planCrdStorage(props: CrdStorageProps): Promise<{ replaceC
 }
 
 /** Deletes the CRDs planned for replacement (counting again first) and waits until they are gone. */
-export async function replacePlannedCrds(props: CrdStorageProps, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<void> {
+async function replacePlannedCrds(props: CrdStorageProps, wait?: Sleep): Promise<void> {
     const planned = new Set(props.replaceCrds ?? []);
     if (planned.size === 0) {
         return;
@@ -150,12 +150,9 @@ export async function replacePlannedCrds(props: CrdStorageProps, sleep = (ms: nu
         if (res.status >= 300 && res.status !== 404) {
             throw new Error(`cannot delete the CRD ${s.crd.name} to create it again for Flux ${props.fluxVersion}: ${kubeErrorMessage(res)}`);
         }
-        const deadline = Date.now() + 60_000;
-        while ((await kubeRequest(conn, "GET", path)).status !== 404) {
-            if (Date.now() > deadline) {
-                throw new Error(`the CRD ${s.crd.name} was not gone 60 s after its deletion`);
-            }
-            await sleep(500);
+        const gone = await pollUntil(() => kubeRequest(conn, "GET", path), (r) => r.status === 404, { timeoutMs: 60_000, intervalMs: 500, wait });
+        if (!gone.done) {
+            throw new Error(`the CRD ${s.crd.name} was not gone 60 s after its deletion`);
         }
         const applied = await kubeRequest(conn, "PATCH", `${path}?fieldManager=${encodeURIComponent(manager)}&force=true`, s.crd.manifest, "application/apply-patch+yaml");
         if (applied.status >= 300) {
@@ -191,9 +188,8 @@ export const crdStorageProvider: pulumi.dynamic.ResourceProvider = {
 
     async diff(_id: string, olds: CrdStorageProps, news: CrdStorageProps) {
         const versionChanged = olds.fluxVersion !== news.fluxVersion;
-        // New access is stored (an update that writes nothing), so a later destroy or refresh never uses stale credentials.
         const otherChanged = JSON.stringify({ ...olds, fluxVersion: undefined }) !== JSON.stringify({ ...news, fluxVersion: undefined });
-        return { changes: versionChanged || otherChanged, replaces: versionChanged ? ["fluxVersion"] : [], deleteBeforeReplace: false };
+        return diffStoringAccess(olds, news, { changed: otherChanged, replaces: versionChanged ? ["fluxVersion"] : [] });
     },
 
     async create(inputs: CrdStorageProps) {
@@ -201,7 +197,5 @@ export const crdStorageProvider: pulumi.dynamic.ResourceProvider = {
         return { id: `flux-crds-${inputs.fluxVersion}`, outs: inputs };
     },
 
-    async update(_id: string, _olds: CrdStorageProps, news: CrdStorageProps) {
-        return { outs: news };
-    },
+    update: storeNews,
 };

@@ -27,14 +27,14 @@ export interface PushHooks {
     beforePush?: (attempt: number) => void | Promise<void>;
 }
 
-export const MAX_PUSH_ATTEMPTS = 5;
+const MAX_PUSH_ATTEMPTS = 5;
 
 /**
  * Makes the work tree the remote branch's head (a depth-1 fetch: we only need its tree), or an
  * empty unborn branch when the remote has no such branch (an empty repository). Returns the
  * remote head, "" when there is none.
  */
-export async function checkoutRemoteBranch(s: GitSession, branch: string): Promise<string> {
+async function checkoutRemoteBranch(s: GitSession, branch: string): Promise<string> {
     const fetch = await git(s, ["fetch", "-q", "--depth", "1", "origin", `+refs/heads/${branch}:refs/remotes/origin/${branch}`], { allowFail: true });
     if (fetch.code === 0) {
         const sha = (await git(s, ["rev-parse", `refs/remotes/origin/${branch}`])).stdout.trim();

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-export interface GitCredentials {
+interface GitCredentials {
     privateKey: string;
     knownHosts: string;
 }
@@ -25,7 +25,7 @@ export interface GitSession {
     secrets: string[];
 }
 
-export interface RunResult {
+interface RunResult {
     code: number;
     stdout: string;
     stderr: string;
@@ -42,7 +42,7 @@ function secretFragments(privateKey: string): string[] {
     return [privateKey.trim(), ...lines].filter((s) => s !== "");
 }
 
-export function scrub(text: string, secrets: string[]): string {
+function scrub(text: string, secrets: string[]): string {
     let out = text;
     for (const s of secrets) {
         out = out.split(s).join("[redacted]");
@@ -90,7 +90,7 @@ function gitEnv(keyFile: string, knownHostsFile: string, author: GitAuthor): Nod
 }
 
 /** A temp root with the key (0600) and known_hosts; the caller must closeSession in a finally. */
-export function openSession(url: string, creds: GitCredentials, author: GitAuthor): GitSession {
+function openSession(url: string, creds: GitCredentials, author: GitAuthor): GitSession {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-flux-git-"));
     const sshDir = path.join(root, "ssh");
     const work = path.join(root, "work");
@@ -105,7 +105,7 @@ export function openSession(url: string, creds: GitCredentials, author: GitAutho
     return { url, root, work, env: gitEnv(keyFile, knownHostsFile, author), secrets: secretFragments(creds.privateKey) };
 }
 
-export function closeSession(s: GitSession): void {
+function closeSession(s: GitSession): void {
     fs.rmSync(s.root, { recursive: true, force: true });
 }
 

@@ -4,7 +4,7 @@
 // also register the deploy key, an optional capability.
 import * as pulumi from "@pulumi/pulumi";
 import { FluxFile } from "../render/fluxManifests";
-import { DeployKey } from "../steps/deployKey";
+import { DeployKey } from "../keys/deployKey";
 
 export interface CommittedFile {
     path: string;

@@ -3,9 +3,9 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import { WelkinFluxConfig } from "../config";
+import { childOptions, StepContext } from "../context/stepContext";
+import { DeployKey } from "../keys/deployKey";
 import { FluxFile } from "../render/fluxManifests";
-import { ChildOptions, childOptions } from "../steps/childOptions";
-import { DeployKey } from "../steps/deployKey";
 import { CommittedFiles, GitTarget } from "./gitTarget";
 import { fileMessage } from "./inputs";
 
@@ -54,15 +54,17 @@ function unreadable(owner: string, name: string, e: unknown): string {
     );
 }
 
-function registerDeployKey(name: string, config: WelkinFluxConfig, base: ChildOptions, key: DeployKey, repository: pulumi.Output<string>): github.RepositoryDeployKey {
+function registerDeployKey(ctx: StepContext, key: DeployKey, repository: pulumi.Output<string>): github.RepositoryDeployKey {
+    const { name, config } = ctx;
     return new github.RepositoryDeployKey(
         `${name}-deploy-key`,
         { repository, title: config.deployKey.title, key: key.publicKeyOpenssh, readOnly: config.deployKey.readOnly },
-        childOptions(base, ...key.resources),
+        childOptions(ctx, ...key.resources),
     );
 }
 
-function commitFiles(name: string, config: WelkinFluxConfig, base: ChildOptions, files: FluxFile[], repository: pulumi.Output<string>): CommittedFiles {
+function commitFiles(ctx: StepContext, files: FluxFile[], repository: pulumi.Output<string>): CommittedFiles {
+    const { name, config } = ctx;
     const commits: github.RepositoryFile[] = [];
     for (const f of files) {
         const stem = f.path.split("/").pop()!.replace(/\.yaml$/, "");
@@ -79,7 +81,7 @@ function commitFiles(name: string, config: WelkinFluxConfig, base: ChildOptions,
                     // A re-install over files left by an earlier bootstrap takes them over instead of failing.
                     overwriteOnCreate: true,
                 },
-                previous === undefined ? childOptions(base) : childOptions(base, previous),
+                previous === undefined ? childOptions(ctx) : childOptions(ctx, previous),
             ),
         );
     }
@@ -91,10 +93,10 @@ function commitFiles(name: string, config: WelkinFluxConfig, base: ChildOptions,
     };
 }
 
-export function githubTarget(name: string, config: WelkinFluxConfig, base: ChildOptions): GitTarget {
-    const repository = confirmedRepositoryName(config, base.parent);
+export function githubTarget(ctx: StepContext): GitTarget {
+    const repository = confirmedRepositoryName(ctx.config, ctx.parent);
     return {
-        registerDeployKey: (key) => registerDeployKey(name, config, base, key, repository),
-        commitFiles: (files) => commitFiles(name, config, base, files, repository),
+        registerDeployKey: (key) => registerDeployKey(ctx, key, repository),
+        commitFiles: (files) => commitFiles(ctx, files, repository),
     };
 }

@@ -42,7 +42,7 @@ export function isUnknown(v: unknown): boolean {
 }
 
 /** A branch name git accepts and that cannot be mistaken for an option. */
-export function branchProblem(branch: unknown): string | undefined {
+function branchProblem(branch: unknown): string | undefined {
     if (typeof branch !== "string" || branch === "") {
         return "branch is required";
     }
@@ -54,7 +54,7 @@ export function branchProblem(branch: unknown): string | undefined {
 }
 
 /** A relative path inside the work tree: no absolute paths, no "..", nothing inside .git. */
-export function filePathProblem(p: unknown): string | undefined {
+function filePathProblem(p: unknown): string | undefined {
     if (typeof p !== "string" || p === "") {
         return "file path is required";
     }
@@ -63,7 +63,7 @@ export function filePathProblem(p: unknown): string | undefined {
     return unsafe ? `file path "${p}" must be a relative path inside the repository (no leading "/", no ".", ".." or ".git" segments)` : undefined;
 }
 
-export function filesProblems(files: unknown): string[] {
+function filesProblems(files: unknown): string[] {
     if (isUnknown(files)) {
         return [];
     }

@@ -4,13 +4,14 @@
 // deploy key, so there is no registerDeployKey: the user registers `deployKeyPublicKey`.
 import * as pulumi from "@pulumi/pulumi";
 import { WelkinFluxConfig } from "../config";
+import { childOptions, StepContext } from "../context/stepContext";
+import { DeployKey } from "../keys/deployKey";
 import { FluxFile } from "../render/fluxManifests";
-import { ChildOptions, childOptions } from "../steps/childOptions";
-import { DeployKey } from "../steps/deployKey";
 import { CommittedFile, GitTarget } from "./gitTarget";
 import { SshGitFiles } from "./sshGitFiles";
 
-export function sshTarget(name: string, config: WelkinFluxConfig, base: ChildOptions): GitTarget {
+export function sshTarget(ctx: StepContext): GitTarget {
+    const { name, config } = ctx;
     return {
         commitFiles(files: FluxFile[], key: DeployKey) {
             const committed = new SshGitFiles(
@@ -25,7 +26,7 @@ export function sshTarget(name: string, config: WelkinFluxConfig, base: ChildOpt
                     commitMessagePrefix: config.commitMessagePrefix,
                     fluxVersion: config.fluxVersion,
                 },
-                childOptions(base, ...key.resources),
+                childOptions(ctx, ...key.resources),
             );
             return { files: committedOrAsked(committed.commits, files), resources: [committed] };
         },

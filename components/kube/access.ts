@@ -1,5 +1,6 @@
-// What the component's own providers (preflight, admin delegation) are given to reach the
-// cluster: the kubeconfig text if the user passed one, and the context. It is resolved into a
+// What the component's own providers (the cluster resources of clusterResource.ts: preflight,
+// admin delegation, CRD storage, Flux objects teardown) are given to reach the cluster: the
+// kubeconfig text if the user passed one, and the context. It is resolved into a
 // connection only when the engine asks a provider to act (check, create, update, delete, read),
 // never while the program builds the component: users unit-test their programs under mocks and
 // preview jobs may build the program before they have cluster credentials.

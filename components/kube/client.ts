@@ -1,13 +1,15 @@
-// A deliberately small Kubernetes REST client for the delegation's dynamic provider. The
-// provider's code is serialized into the Pulumi state and run from there, so it uses Node
-// built-ins only: no package has to be resolvable when `pulumi destroy` runs it a year later.
+// A deliberately small Kubernetes REST client for the component's own dynamic providers, the
+// cluster resources (clusterResource.ts): the preflight (preflight/kubePreflightApi.ts), the
+// admin delegation, the CRD storage and the Flux objects teardown. Their code is serialized into
+// the Pulumi state and run from there, so it uses Node built-ins only: no package has to be
+// resolvable when `pulumi destroy` runs it a year later.
 import * as childProcess from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as https from "https";
 import { KubeConnection } from "./connection";
 
-export interface KubeResponse {
+interface KubeResponse {
     status: number;
     body: unknown;
     /** The Retry-After header of a 429 or 503, when given. */
@@ -24,7 +26,7 @@ interface ExecCredentialStatus {
 const execCache = new Map<string, { status: ExecCredentialStatus; expires: number }>();
 
 /** Runs a client.authentication.k8s.io exec plugin as kubectl does, caching until expiry. */
-export function execCredential(conn: KubeConnection): Promise<ExecCredentialStatus> {
+function execCredential(conn: KubeConnection): Promise<ExecCredentialStatus> {
     const exec = conn.exec!;
     const key = JSON.stringify([conn.server, exec]);
     const cached = execCache.get(key);
@@ -74,21 +76,24 @@ export async function kubeRequest(conn: KubeConnection, method: string, apiPath:
     }
 }
 
-async function kubeRequestOnce(conn: KubeConnection, method: string, apiPath: string, body: unknown, contentType: string): Promise<KubeResponse> {
-    const url = new URL(conn.server + apiPath);
-    const headers: Record<string, string> = { Accept: "application/json" };
+/** The credentials of one request: a token file is read each time, an exec plugin asked (or its cached answer). */
+async function credentials(conn: KubeConnection): Promise<{ token?: string; cert?: string; key?: string }> {
+    let token = conn.tokenFile !== undefined ? fs.readFileSync(conn.tokenFile, "utf8").trim() : conn.token;
     let cert = conn.clientCertData;
     let key = conn.clientKeyData;
-    let token = conn.token;
-    if (conn.tokenFile !== undefined) {
-        token = fs.readFileSync(conn.tokenFile, "utf8").trim();
-    }
     if (conn.exec !== undefined) {
         const cred = await execCredential(conn);
         token = cred.token ?? token;
         cert = cred.clientCertificateData ?? cert;
         key = cred.clientKeyData ?? key;
     }
+    return { token, cert, key };
+}
+
+async function kubeRequestOnce(conn: KubeConnection, method: string, apiPath: string, body: unknown, contentType: string): Promise<KubeResponse> {
+    const url = new URL(conn.server + apiPath);
+    const headers: Record<string, string> = { Accept: "application/json" };
+    const { token, cert, key } = await credentials(conn);
     if (token !== undefined) {
         headers.Authorization = `Bearer ${token}`;
     }

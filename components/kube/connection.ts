@@ -1,13 +1,14 @@
-// How the component's own providers (preflight, admin delegation) reach the API server: the
-// connection kubectl would use, resolved from a kubeconfig inside the provider when the engine
-// asks it to act (see access.ts). js-yaml is a dependency of @pulumi/pulumi itself, so the
-// dynamic-provider host can always load it.
+// How the component's own providers (the cluster resources: preflight, admin delegation, CRD
+// storage, Flux objects teardown) reach the API server: the connection kubectl would use,
+// resolved from a kubeconfig inside the provider when the engine asks it to act (see access.ts).
+// Serialized into the state with them: Node built-ins, and js-yaml, a dependency of
+// @pulumi/pulumi itself, so the dynamic-provider host can always load it.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type * as JsYaml from "js-yaml";
 
-export interface ExecCredentialCommand {
+interface ExecCredentialCommand {
     command: string;
     args: string[];
     env: { name: string; value: string }[];
@@ -63,6 +64,80 @@ function fileText(file: unknown, baseDir: string | undefined, what: string): str
     }
 }
 
+type ClusterEntry = Record<string, unknown> & { server: string };
+
+/** The context's cluster and user entries (the user's may be empty). */
+function selectContext(doc: KubeconfigFile, context: string | undefined): { cluster: ClusterEntry; userName?: string; user: Record<string, unknown> } {
+    const contextName = context ?? doc["current-context"];
+    if (!contextName) {
+        throw new KubeconfigError(`kubeconfig has no current-context: set kubeContext to one of its contexts.`);
+    }
+    const ctx = (doc.contexts ?? []).find((c) => c.name === contextName)?.context;
+    if (ctx === undefined) {
+        const known = (doc.contexts ?? []).map((c) => c.name).join(", ") || "none";
+        throw new KubeconfigError(`kubeconfig has no context "${contextName}" (contexts: ${known}): set kubeContext to one of them.`);
+    }
+    const cluster = (doc.clusters ?? []).find((c) => c.name === ctx.cluster)?.cluster;
+    if (cluster === undefined || typeof cluster.server !== "string") {
+        throw new KubeconfigError(`kubeconfig context "${contextName}" names cluster "${ctx.cluster}", which has no server.`);
+    }
+    const user = (doc.users ?? []).find((u) => u.name === ctx.user)?.user ?? {};
+    return { cluster: { ...cluster, server: cluster.server }, userName: ctx.user, user };
+}
+
+/** The server and how to trust it. */
+function clusterSettings(cluster: ClusterEntry, baseDir: string | undefined): KubeConnection {
+    const conn: KubeConnection = { server: cluster.server.replace(/\/+$/, "") };
+    if (cluster["certificate-authority-data"] !== undefined) {
+        conn.caData = b64(cluster["certificate-authority-data"]);
+    } else if (cluster["certificate-authority"] !== undefined) {
+        conn.caData = fileText(cluster["certificate-authority"], baseDir, "certificate-authority");
+    }
+    if (cluster["insecure-skip-tls-verify"] === true) {
+        conn.insecureSkipTlsVerify = true;
+    }
+    if (typeof cluster["tls-server-name"] === "string") {
+        conn.tlsServerName = cluster["tls-server-name"];
+    }
+    return conn;
+}
+
+/** The user's credentials: client certificate, token (or its file), exec plugin. */
+function userCredentials(user: Record<string, unknown>, userName: string | undefined, baseDir: string | undefined): Partial<KubeConnection> {
+    const creds: Partial<KubeConnection> = {};
+    if (user["client-certificate-data"] !== undefined) {
+        creds.clientCertData = b64(user["client-certificate-data"]);
+    } else if (user["client-certificate"] !== undefined) {
+        creds.clientCertData = fileText(user["client-certificate"], baseDir, "client-certificate");
+    }
+    if (user["client-key-data"] !== undefined) {
+        creds.clientKeyData = b64(user["client-key-data"]);
+    } else if (user["client-key"] !== undefined) {
+        creds.clientKeyData = fileText(user["client-key"], baseDir, "client-key");
+    }
+    if (typeof user.token === "string") {
+        creds.token = user.token;
+    } else if (typeof user.tokenFile === "string") {
+        creds.tokenFile = path.isAbsolute(user.tokenFile) || baseDir === undefined ? user.tokenFile : path.join(baseDir, user.tokenFile);
+    }
+    const exec = user.exec as Record<string, unknown> | undefined;
+    if (exec !== undefined) {
+        creds.exec = {
+            command: String(exec.command),
+            args: Array.isArray(exec.args) ? exec.args.map(String) : [],
+            env: Array.isArray(exec.env) ? (exec.env as { name: string; value: string }[]) : [],
+            apiVersion: String(exec.apiVersion ?? "client.authentication.k8s.io/v1"),
+        };
+    }
+    if (user["auth-provider"] !== undefined) {
+        throw new KubeconfigError(
+            `kubeconfig user "${userName}" uses the removed auth-provider mechanism: switch it to an exec credential ` +
+                `plugin (for Welkin's OIDC: kubectl oidc-login, as in the kubeconfig Welkin hands out).`,
+        );
+    }
+    return creds;
+}
+
 /**
  * The connection of one context of a kubeconfig. `baseDir` resolves relative file paths, as
  * kubectl resolves them against the kubeconfig file's folder.
@@ -79,68 +154,12 @@ export function connectionFromKubeconfig(text: string, context?: string, baseDir
     } catch (e) {
         throw new KubeconfigError(`kubeconfig is not valid YAML: ${(e as Error).message}`);
     }
-    const contextName = context ?? doc["current-context"];
-    if (!contextName) {
-        throw new KubeconfigError(`kubeconfig has no current-context: set kubeContext to one of its contexts.`);
-    }
-    const ctx = (doc.contexts ?? []).find((c) => c.name === contextName)?.context;
-    if (ctx === undefined) {
-        const known = (doc.contexts ?? []).map((c) => c.name).join(", ") || "none";
-        throw new KubeconfigError(`kubeconfig has no context "${contextName}" (contexts: ${known}): set kubeContext to one of them.`);
-    }
-    const cluster = (doc.clusters ?? []).find((c) => c.name === ctx.cluster)?.cluster;
-    if (cluster === undefined || typeof cluster.server !== "string") {
-        throw new KubeconfigError(`kubeconfig context "${contextName}" names cluster "${ctx.cluster}", which has no server.`);
-    }
-    const user = (doc.users ?? []).find((u) => u.name === ctx.user)?.user ?? {};
-
-    const conn: KubeConnection = { server: cluster.server.replace(/\/+$/, "") };
-    if (cluster["certificate-authority-data"] !== undefined) {
-        conn.caData = b64(cluster["certificate-authority-data"]);
-    } else if (cluster["certificate-authority"] !== undefined) {
-        conn.caData = fileText(cluster["certificate-authority"], baseDir, "certificate-authority");
-    }
-    if (cluster["insecure-skip-tls-verify"] === true) {
-        conn.insecureSkipTlsVerify = true;
-    }
-    if (typeof cluster["tls-server-name"] === "string") {
-        conn.tlsServerName = cluster["tls-server-name"];
-    }
-    if (user["client-certificate-data"] !== undefined) {
-        conn.clientCertData = b64(user["client-certificate-data"]);
-    } else if (user["client-certificate"] !== undefined) {
-        conn.clientCertData = fileText(user["client-certificate"], baseDir, "client-certificate");
-    }
-    if (user["client-key-data"] !== undefined) {
-        conn.clientKeyData = b64(user["client-key-data"]);
-    } else if (user["client-key"] !== undefined) {
-        conn.clientKeyData = fileText(user["client-key"], baseDir, "client-key");
-    }
-    if (typeof user.token === "string") {
-        conn.token = user.token;
-    } else if (typeof user.tokenFile === "string") {
-        conn.tokenFile = path.isAbsolute(user.tokenFile) || baseDir === undefined ? user.tokenFile : path.join(baseDir, user.tokenFile);
-    }
-    const exec = user.exec as Record<string, unknown> | undefined;
-    if (exec !== undefined) {
-        conn.exec = {
-            command: String(exec.command),
-            args: Array.isArray(exec.args) ? exec.args.map(String) : [],
-            env: Array.isArray(exec.env) ? (exec.env as { name: string; value: string }[]) : [],
-            apiVersion: String(exec.apiVersion ?? "client.authentication.k8s.io/v1"),
-        };
-    }
-    if (user["auth-provider"] !== undefined) {
-        throw new KubeconfigError(
-            `kubeconfig user "${ctx.user}" uses the removed auth-provider mechanism: switch it to an exec credential ` +
-                `plugin (for Welkin's OIDC: kubectl oidc-login, as in the kubeconfig Welkin hands out).`,
-        );
-    }
-    return conn;
+    const { cluster, userName, user } = selectContext(doc, context);
+    return { ...clusterSettings(cluster, baseDir), ...userCredentials(user, userName, baseDir) };
 }
 
 /** The ServiceAccount connection of a process running in a pod. */
-export function inClusterConnection(env: NodeJS.ProcessEnv = process.env): KubeConnection | undefined {
+function inClusterConnection(env: NodeJS.ProcessEnv = process.env): KubeConnection | undefined {
     const dir = "/var/run/secrets/kubernetes.io/serviceaccount";
     if (env.KUBERNETES_SERVICE_HOST === undefined || !fs.existsSync(path.join(dir, "token"))) {
         return undefined;

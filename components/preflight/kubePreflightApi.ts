@@ -1,7 +1,7 @@
 // PreflightApi over the Kubernetes REST API (Node built-ins only: it runs inside a dynamic provider).
 import { kubeErrorMessage, kubeRequest, roleBindingPath } from "../kube/client";
 import { KubeConnection } from "../kube/connection";
-import { AccessQuestion, AllowedReposConstraint, Lookup, PreflightApi } from "./checks";
+import { AccessQuestion, AllowedReposConstraint, Lookup, PreflightApi } from "./clusterChecks";
 
 async function lookup<T>(conn: KubeConnection, path: string, map: (body: unknown) => T): Promise<Lookup<T>> {
     const res = await kubeRequest(conn, "GET", path);

@@ -3,21 +3,11 @@
 // git server is the git target's job (gitTarget/), since only some servers have an API for it.
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { WelkinFluxConfig } from "../config";
+import { childOptions, StepContext } from "../context/stepContext";
+import { GitTarget } from "../gitTarget/gitTarget";
+import { registrationNotice } from "../gitTarget/ssh";
+import { DeployKey } from "../keys/deployKey";
 import { describeOwnPrivateKey, normalizeOpenSshPrivateKey } from "../keys/ownKey";
-import { ChildOptions, childOptions } from "./childOptions";
-
-/** The deploy key, whichever way it was made. */
-export interface DeployKey {
-    /** The private key in OpenSSH format: always a Pulumi secret. */
-    privateKeyOpenssh: pulumi.Output<string>;
-    /** `<type> <base64>`, as a deploy key is registered. */
-    publicKeyOpenssh: pulumi.Output<string>;
-    /** `SHA256:...`, as GitHub and `ssh-keygen -l` show it. */
-    fingerprintSha256: pulumi.Output<string>;
-    /** Resources that make the key (none for the user's own key). */
-    resources: pulumi.Resource[];
-}
 
 /**
  * An output of the tls key, "" where it has none. The tls provider always returns them; a unit
@@ -30,7 +20,8 @@ function orEmpty(value: pulumi.Output<string>): pulumi.Output<string> {
 }
 
 /** A new key from the tls provider, replaced (create-before-delete) when `rotation` changes. */
-export function generatedDeployKey(name: string, config: WelkinFluxConfig, base: ChildOptions): DeployKey {
+function generatedDeployKey(ctx: StepContext): DeployKey {
+    const { name, config } = ctx;
     const dk = config.deployKey;
     const privateKey = new tls.PrivateKey(
         `${name}-ssh-key`,
@@ -40,7 +31,7 @@ export function generatedDeployKey(name: string, config: WelkinFluxConfig, base:
             ecdsaCurve: dk.algorithm === "ECDSA" ? "P256" : undefined,
         },
         {
-            ...childOptions(base),
+            ...childOptions(ctx),
             // The provider marks these sensitive too; saying it here keeps them secret whatever the provider version.
             additionalSecretOutputs: ["privateKeyPem", "privateKeyOpenssh", "privateKeyPemPkcs8"],
             // Replacement is create-before-delete: the old key (and its deploy key) go only at the end of the update.
@@ -60,7 +51,7 @@ export function generatedDeployKey(name: string, config: WelkinFluxConfig, base:
  * are derived from it (keys/ownKey.ts, with sshpk). A changed key is a rotation: the registration
  * and the Secret follow it. A key that is an Output is checked when it resolves, still at preview.
  */
-export function ownDeployKey(privateKey: pulumi.Input<string>): DeployKey {
+function ownDeployKey(privateKey: pulumi.Input<string>): DeployKey {
     const text = pulumi.secret(privateKey);
     const described = text.apply((k) => describeOwnPrivateKey(k));
     return {
@@ -72,8 +63,18 @@ export function ownDeployKey(privateKey: pulumi.Input<string>): DeployKey {
     };
 }
 
-/** Where the key comes from is one choice, made here: the user's own, or generated. */
-export function createDeployKey(name: string, config: WelkinFluxConfig, base: ChildOptions): DeployKey {
-    const own = config.deployKey.privateKey;
-    return own !== undefined ? ownDeployKey(own) : generatedDeployKey(name, config, base);
+/**
+ * The key, from where the configuration says, registered with the git server where it has an
+ * API for that (`keyReady`: what makes and registers it); elsewhere the preview says who
+ * registers it.
+ */
+export function createDeployKey(ctx: StepContext, inputs: { target: GitTarget }): { key: DeployKey; keyReady: pulumi.Resource[] } {
+    const own = ctx.config.deployKey.privateKey;
+    const key = own !== undefined ? ownDeployKey(own) : generatedDeployKey(ctx);
+    const registration = inputs.target.registerDeployKey?.(key);
+    if (registration === undefined) {
+        registrationNotice(ctx.config, key, ctx.parent);
+        return { key, keyReady: key.resources };
+    }
+    return { key, keyReady: [...key.resources, registration] };
 }

@@ -2,11 +2,10 @@
 // create Namespaces on Welkin, but may create SubnamespaceAnchors in their namespaces.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { WelkinFluxConfig } from "../config";
-import { ChildOptions, childOptions } from "./childOptions";
+import { childOptions, StepContext } from "../context/stepContext";
 
 /** The anchor's status.status once HNC has created the namespace (others: Missing, Conflict, Forbidden). */
-export const ANCHOR_READY_STATUS = "Ok";
+const ANCHOR_READY_STATUS = "Ok";
 
 /**
  * Names the WelkinFlux an anchor belongs to, so that another one (another stack, or another
@@ -20,7 +19,7 @@ export function anchorOwner(componentName: string): string {
     return `${pulumi.getProject()}/${pulumi.getStack()}/${componentName}`;
 }
 
-export function subnamespaceAnchorObject(parentNamespace: string, namespace: string, owner: string) {
+function subnamespaceAnchorObject(parentNamespace: string, namespace: string, owner: string) {
     return {
         apiVersion: "hnc.x-k8s.io/v1alpha2",
         kind: "SubnamespaceAnchor",
@@ -36,19 +35,9 @@ export function subnamespaceAnchorObject(parentNamespace: string, namespace: str
     };
 }
 
-export function createFluxNamespace(name: string, config: WelkinFluxConfig, base: ChildOptions): k8s.apiextensions.CustomResource {
-    return new k8s.apiextensions.CustomResource(`${name}-anchor`, subnamespaceAnchorObject(config.parentNamespace, config.namespace, anchorOwner(name)), childOptions(base));
-}
-
-/**
- * A value for the objects that live in flux-system, known only once the anchor exists. The
- * kubernetes provider checks planned creates with a server-side dry run, except those with inputs
- * not known yet at preview. On the preview that creates the anchor, flux-system does not exist yet
- * and Welkin's RBAC answers Forbidden (after retries) for everything in it; a field whose value
- * comes through the anchor's ID skips those dry runs exactly then, and the server checks them on
- * every later preview. The value itself is unchanged. (Not the namespace: the provider replaces an
- * unknown namespace with its default one.)
- */
-export function afterAnchor<T>(anchor: pulumi.CustomResource, value: T): pulumi.Output<T> {
-    return anchor.id.apply(() => value);
+/** The anchor: everything in flux-system depends on it, and takes a value through it (kube/knownAfter.ts). */
+export function createFluxNamespace(ctx: StepContext): { anchor: k8s.apiextensions.CustomResource } {
+    const { name, config } = ctx;
+    const anchor = new k8s.apiextensions.CustomResource(`${name}-anchor`, subnamespaceAnchorObject(config.parentNamespace, config.namespace, anchorOwner(name)), childOptions(ctx));
+    return { anchor };
 }

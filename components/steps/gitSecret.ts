@@ -1,26 +1,20 @@
-// Step 6: the Secret source-controller authenticates to git with (`<repo>-auth`), and optionally
-// the image pull Secret for a private registry mirror.
+// Step 6: the Secret source-controller authenticates to git with (`<repo>-auth`).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { WelkinFluxConfig } from "../config";
+import { childOptions, StepContext } from "../context/stepContext";
+import { DeployKey } from "../keys/deployKey";
+import { knownAfter } from "../kube/knownAfter";
 import { GITHUB_KNOWN_HOSTS } from "../render/githubKnownHosts";
-import { ChildOptions, childOptions } from "./childOptions";
-import { DeployKey } from "./deployKey";
-import { afterAnchor } from "./fluxNamespace";
 
-export function createGitSecret(
-    name: string,
-    config: WelkinFluxConfig,
-    key: DeployKey,
-    anchor: pulumi.CustomResource,
-    after: pulumi.Resource[],
-    base: ChildOptions,
-): k8s.core.v1.Secret {
-    return new k8s.core.v1.Secret(
+/** `keyReady`: the key and its registration with the git server. */
+export function createGitSecret(ctx: StepContext, inputs: { key: DeployKey; keyReady: pulumi.Resource[]; anchor: pulumi.CustomResource }): { gitSecret: k8s.core.v1.Secret } {
+    const { name, config } = ctx;
+    const { key, keyReady, anchor } = inputs;
+    const gitSecret = new k8s.core.v1.Secret(
         `${name}-git-auth`,
         {
             metadata: { name: config.names.gitSecret, namespace: config.namespace },
-            type: afterAnchor(anchor, "Opaque"),
+            type: knownAfter(anchor, "Opaque"),
             stringData: {
                 // Flux reads these three keys (see `flux create secret git`).
                 identity: pulumi.secret(key.privateKeyOpenssh),
@@ -30,27 +24,7 @@ export function createGitSecret(
         },
         // After the namespace and the key's registration: on a key rotation, the server knows the
         // new key before Flux switches to it.
-        { ...childOptions(base, ...after), additionalSecretOutputs: ["data", "stringData"] },
+        { ...childOptions(ctx, anchor, ...keyReady), additionalSecretOutputs: ["data", "stringData"] },
     );
-}
-
-export function createImagePullSecret(
-    name: string,
-    config: WelkinFluxConfig,
-    anchor: pulumi.CustomResource,
-    base: ChildOptions,
-): k8s.core.v1.Secret | undefined {
-    const ips = config.imagePullSecret;
-    if (ips === undefined || ips.dockerConfigJson === undefined) {
-        return undefined;
-    }
-    return new k8s.core.v1.Secret(
-        `${name}-image-pull`,
-        {
-            metadata: { name: ips.name, namespace: config.namespace },
-            type: afterAnchor(anchor, "kubernetes.io/dockerconfigjson"),
-            stringData: { ".dockerconfigjson": pulumi.secret(ips.dockerConfigJson) },
-        },
-        { ...childOptions(base, anchor), additionalSecretOutputs: ["data", "stringData"] },
-    );
+    return { gitSecret };
 }

@@ -2,11 +2,11 @@
 // starts and then reconciles the very same objects from git.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { childOptions, StepContext } from "../context/stepContext";
+import { withFieldKnownAfter } from "../kube/knownAfter";
 import { KubeObject } from "../kube/object";
-import { kubeObjectResource, objectResourceName } from "../kubeObjectResource";
+import { kubeObjectResource, objectResourceName } from "../kube/objectResource";
 import { SYNC_KINDS } from "../render/gotkSync";
-import { ChildOptions, childOptions } from "./childOptions";
-import { afterAnchor } from "./fluxNamespace";
 
 export interface InstalledFlux {
     /** ServiceAccounts and NetworkPolicies: what the controllers' pods need to start. */
@@ -25,24 +25,17 @@ function syncObject(objects: KubeObject[], kind: string): KubeObject {
     return found[0];
 }
 
+/** Flux's objects carry it (gotk-sync's do not); its value goes through the anchor (kube/knownAfter.ts). */
 const INSTANCE_LABEL = "app.kubernetes.io/instance";
 
 /**
- * Flux's objects carry the label app.kubernetes.io/instance: flux-system; its value comes through
- * the anchor (afterAnchor), the same value, so that the fresh preview does not dry-run them in a
- * namespace that does not exist yet.
+ * `objects` are what `kubectl apply -k` would apply, all in flux-system, made by `anchor`;
+ * `prerequisites`: everything of steps 1–7.
  */
-function afterNamespace(o: KubeObject, anchor: pulumi.CustomResource): KubeObject {
-    const labels = o.metadata.labels as Record<string, string> | undefined;
-    if (labels?.[INSTANCE_LABEL] === undefined) {
-        return o;
-    }
-    return { ...o, metadata: { ...o.metadata, labels: { ...labels, [INSTANCE_LABEL]: afterAnchor(anchor, labels[INSTANCE_LABEL]) } } };
-}
-
-/** `objects` are what `kubectl apply -k` would apply, all in flux-system, made by `anchor`. */
-export function installFlux(name: string, objects: KubeObject[], anchor: pulumi.CustomResource, prerequisites: pulumi.Resource[], options: ChildOptions): InstalledFlux {
-    const create = (o: KubeObject, dependsOn: pulumi.Resource[]) => kubeObjectResource(objectResourceName(name, o), afterNamespace(o, anchor), childOptions(options, ...dependsOn));
+export function installFlux(ctx: StepContext, inputs: { objects: KubeObject[]; anchor: pulumi.CustomResource; prerequisites: pulumi.Resource[] }): InstalledFlux {
+    const { objects, anchor, prerequisites } = inputs;
+    const create = (o: KubeObject, dependsOn: pulumi.Resource[]) =>
+        kubeObjectResource(objectResourceName(ctx.name, o), withFieldKnownAfter(o, ["metadata", "labels", INSTANCE_LABEL], anchor), childOptions(ctx, ...dependsOn));
     const isSupporting = (o: KubeObject) => o.kind !== "Deployment" && o.kind !== "Service" && !SYNC_KINDS.includes(o.kind);
     const supporting = objects.filter(isSupporting).map((o) => create(o, prerequisites));
     const controllers = objects.filter((o) => o.kind === "Deployment").map((o) => create(o, [...prerequisites, ...supporting]));

@@ -1,17 +1,17 @@
 // Step 0: ask the environment, before anything is changed, whether every later step can work
 // (preflight), and check what will be applied against Welkin's policies.
 import * as pulumi from "@pulumi/pulumi";
-import { KubeAccess } from "../kube/access";
+import { EXTRA_WORKLOAD_ADMINS } from "../adminDelegation/resource";
 import { WelkinFluxConfig } from "../config";
+import { childOptions, StepContext } from "../context/stepContext";
 import { fluxCrds } from "../flux/bundle";
-import { KubeObject } from "../kube/object";
 import { fluxRelease } from "../flux/releases";
-import { WELKIN_ALLOWED_FLUX_CRDS } from "../render/welkinChanges";
-import { checkWelkinPolicies, formatFindings, PolicyFinding } from "../policy/welkinPolicies";
+import { KubeObject } from "../kube/object";
 import { podTemplate } from "../kube/podTemplate";
-import { PreflightPlan } from "../preflight/checks";
-import { preflightProvider } from "../preflight/provider";
-import { EXTRA_WORKLOAD_ADMINS } from "./adminDelegation";
+import { checkWelkinPolicies, formatFindings, PolicyFinding } from "../policy/welkinPolicies";
+import { PreflightPlan } from "../preflight/clusterChecks";
+import { WelkinPreflight } from "../preflight/resource";
+import { WELKIN_ALLOWED_FLUX_CRDS } from "../render/welkinChanges";
 import { ANCHOR_OWNER_ANNOTATION, anchorOwner } from "./fluxNamespace";
 
 export function preflightPlan(componentName: string, config: WelkinFluxConfig, installObjects: KubeObject[]): PreflightPlan {
@@ -33,21 +33,17 @@ export function preflightPlan(componentName: string, config: WelkinFluxConfig, i
     };
 }
 
-/** The preflight as a resource: its check() runs at preview and up; everything else depends on it. */
-export class WelkinPreflight extends pulumi.dynamic.Resource {
-    /** What the preflight could not check (one line each), shown on a successful preview too. */
-    declare public readonly notes: pulumi.Output<string[] | undefined>;
-
-    constructor(name: string, args: { plan: PreflightPlan; access: pulumi.Input<KubeAccess> }, opts: pulumi.CustomResourceOptions) {
-        super(
-            preflightProvider,
-            name,
-            { plan: args.plan, access: pulumi.secret(args.access), notes: undefined },
-            { ...opts, additionalSecretOutputs: ["access"] },
-            "welkin-flux",
-            "Preflight",
-        );
+/**
+ * The preflight, unless `preflight: false`: none, or the one resource every later step waits for.
+ * Its notes (what it could not check) are shown on every preview.
+ */
+export function checkEnvironment(ctx: StepContext, inputs: { installObjects: KubeObject[] }): { preflight: WelkinPreflight[] } {
+    if (!ctx.config.preflight) {
+        return { preflight: [] };
     }
+    const preflight = new WelkinPreflight(`${ctx.name}-preflight`, { plan: preflightPlan(ctx.name, ctx.config, inputs.installObjects), access: ctx.access }, childOptions(ctx));
+    preflight.notes.apply((notes) => (notes ?? []).forEach((n) => pulumi.log.info(`preflight: ${n}`, ctx.parent)));
+    return { preflight: [preflight] };
 }
 
 export class WelkinPolicyError extends Error {

@@ -12,10 +12,11 @@
 // controllers' own Deployments among it — and kustomize-controller, stopped by that prune, could
 // leave its finalizer behind (seen on the sandbox: destroy hung until the finalizer was removed).
 // Node built-ins only (see kube/client.ts).
-import * as pulumi from "@pulumi/pulumi";
-import { KubeAccess, connect } from "../kube/access";
-import { KubeConnection } from "../kube/connection";
+import type * as pulumi from "@pulumi/pulumi";
+import { connect } from "../kube/access";
 import { kubeErrorMessage, kubeRequest } from "../kube/client";
+import { ClusterProps, connectInCheck, diffStoringAccess, pollUntil, Sleep, storeNews } from "../kube/clusterProvider";
+import { KubeConnection } from "../kube/connection";
 
 /** A namespaced Flux kind, as its CRD serves it. */
 export interface FluxKind {
@@ -31,12 +32,11 @@ export interface KeptObject {
     name: string;
 }
 
-export interface TeardownProps {
+export interface TeardownProps extends ClusterProps {
     kinds: FluxKind[];
     keep: KeptObject[];
     /** How long the controllers get to finalize before the finalizers are removed. */
     timeoutSeconds: number;
-    access: KubeAccess;
 }
 
 interface ObjectRef {
@@ -81,7 +81,7 @@ async function expectOk(what: string, res: { status: number; body: unknown }): P
 }
 
 /** Deletes, waits for the controllers, then clears what they left; returns what had to be cleared. */
-export async function tearDownFluxObjects(p: TeardownProps, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<string[]> {
+export async function tearDownFluxObjects(p: TeardownProps, wait?: Sleep): Promise<string[]> {
     const conn = connect(p.access);
     for (const k of p.keep) {
         const kind = p.kinds.find((x) => x.plural === k.plural);
@@ -96,12 +96,7 @@ export async function tearDownFluxObjects(p: TeardownProps, sleep = (ms: number)
         await expectOk(`cannot suspend ${r.kind.plural}/${r.name} in ${r.namespace}`, suspend);
         await expectOk(`cannot delete ${r.kind.plural}/${r.name} in ${r.namespace}`, await kubeRequest(conn, "DELETE", objectPath(r)));
     }
-    const deadline = Date.now() + p.timeoutSeconds * 1000;
-    let left = await remaining(conn, p);
-    while (left.length > 0 && Date.now() < deadline) {
-        await sleep(1000);
-        left = await remaining(conn, p);
-    }
+    const left = (await pollUntil(() => remaining(conn, p), (objects) => objects.length === 0, { timeoutMs: p.timeoutSeconds * 1000, intervalMs: 1000, wait })).answer;
     for (const r of left.filter((o) => o.finalizers.length > 0)) {
         // Same verbs as the delete (Welkin's flux-admin grants all on Flux's kinds).
         const res = await kubeRequest(conn, "PATCH", objectPath(r), { metadata: { finalizers: null } }, MERGE_PATCH);
@@ -112,28 +107,21 @@ export async function tearDownFluxObjects(p: TeardownProps, sleep = (ms: number)
 
 export const teardownProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: TeardownProps, news: TeardownProps) {
-        const failures: pulumi.dynamic.CheckFailure[] = [];
-        try {
-            connect(news.access);
-        } catch (e) {
-            failures.push({ property: "", reason: `Flux objects teardown: ${(e as Error).message}` });
-        }
-        return { inputs: news, failures };
+        const connected = connectInCheck(news.access, (message) => `Flux objects teardown: ${message}`);
+        return { inputs: news, failures: "failure" in connected ? [connected.failure] : [] };
     },
 
     async diff(_id: string, olds: TeardownProps, news: TeardownProps) {
         // Nothing in the cluster changes; the update stores what a later destroy needs (new kinds,
         // new credentials) so it never runs with stale ones.
-        return { changes: JSON.stringify(olds) !== JSON.stringify(news), replaces: [], deleteBeforeReplace: false };
+        return diffStoringAccess(olds, news, { changed: JSON.stringify(olds) !== JSON.stringify(news) });
     },
 
     async create(inputs: TeardownProps) {
         return { id: "flux-objects", outs: inputs };
     },
 
-    async update(_id: string, _olds: TeardownProps, news: TeardownProps) {
-        return { outs: news };
-    },
+    update: storeNews,
 
     async delete(_id: string, props: TeardownProps) {
         await tearDownFluxObjects(props);

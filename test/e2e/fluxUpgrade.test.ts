@@ -9,7 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { Stack } from "@pulumi/pulumi/automation";
-import { plannedCrds } from "../../components/steps/fluxCrds";
+import { plannedCrds } from "../../components/crdStorage/resource";
 import { kubectl, Sandbox, setExtraCrds, startSandbox, tempStateDir } from "../../sandbox/lib/cluster";
 import { GitServer, gitServerPrerequisites, startGitServer } from "../../sandbox/lib/gitServer";
 import { destroyWithPreview, programStack, removeStackFile, upWithPreview } from "../../sandbox/lib/programStack";

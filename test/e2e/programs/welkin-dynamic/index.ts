@@ -5,9 +5,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { resolveWelkinFluxConfig } from "../../../../components/config";
 import { renderFluxManifests } from "../../../../components/render/fluxManifests";
-import { createAdminDelegations } from "../../../../components/steps/adminDelegation";
-import { ChildOptions } from "../../../../components/steps/childOptions";
-import { preflightPlan, WelkinPreflight } from "../../../../components/steps/preflight";
+import { StepContext } from "../../../../components/context/stepContext";
+import { WelkinPreflight } from "../../../../components/preflight/resource";
+import { delegateAdmin } from "../../../../components/steps/adminDelegation";
+import { preflightPlan } from "../../../../components/steps/preflight";
 
 const cfg = new pulumi.Config();
 const kubeconfig = cfg.requireSecret("kubeconfig");
@@ -21,8 +22,8 @@ const config = resolveWelkinFluxConfig("sandbox", {
 const access = pulumi.secret(kubeconfig.apply((k) => ({ kubeconfig: k })));
 const root = new pulumi.ComponentResource("welkin-flux:test:DynamicSteps", "sandbox");
 const preflight = new WelkinPreflight("sandbox-preflight", { plan: preflightPlan("sandbox", config, renderFluxManifests(config).installObjects), access }, { parent: root });
-const base: ChildOptions = { parent: root, dependsOn: [preflight] };
-const delegations = createAdminDelegations("sandbox", config, access, base);
+const ctx: StepContext = { name: "sandbox", config, access, parent: root, dependsOn: [preflight] };
+const { delegations } = delegateAdmin(ctx);
 
 
 export const delegatedNamespaces = delegations.map((d) => d.namespace);

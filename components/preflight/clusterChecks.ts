@@ -1,4 +1,4 @@
-// Welkin preflight: the environment problems that otherwise surface as a raw Forbidden halfway
+// Welkin preflight's cluster checks (step 0): the environment problems that otherwise surface as a raw Forbidden halfway
 // through an apply, or as pods that never start, asked of the API server before anything is
 // changed. Only reads and SelfSubjectAccessReviews: no trial writes.
 
@@ -51,7 +51,7 @@ export interface PreflightPlan {
     delegationRoleBinding: string;
 }
 
-export interface PreflightResult {
+interface PreflightResult {
     failures: string[];
     /** Worth knowing, not blocking (e.g. a registry constraint in warn mode, a check that could not be made). */
     notes: string[];
@@ -68,127 +68,160 @@ function minorOf(version: string): [number, number] | undefined {
  * flux-system and the Flux CRDs exist once per cluster. An existing flux-system must be our own
  * anchor's; where another WelkinFlux's anchor made it, say whose (its owner annotation).
  */
-async function fluxNamespaceProblems(api: PreflightApi, plan: PreflightPlan, notes: string[]): Promise<string[]> {
+async function fluxNamespaceOwner(api: PreflightApi, plan: PreflightPlan, found: Findings): Promise<void> {
     const fluxNs = await api.namespace(plan.fluxNamespace);
     if (!fluxNs.found) {
-        return [];
+        return;
     }
     const parentOf = fluxNs.value.annotations["hnc.x-k8s.io/subnamespace-of"];
     if (parentOf === undefined) {
-        return [
-            `namespace "${plan.fluxNamespace}" already exists outside HNC, so HNC would report the anchor as Conflict: remove it, or ${ASK_ADMIN} to delete it.`,
-        ];
+        found.failures.push(`namespace "${plan.fluxNamespace}" already exists outside HNC, so HNC would report the anchor as Conflict: remove it, or ${ASK_ADMIN} to delete it.`);
+        return;
     }
     const anchor = await api.anchor(parentOf, plan.fluxNamespace);
     const owner = anchor.found ? anchor.value.annotations[plan.ownerAnnotation] : undefined;
     const whose = owner !== undefined ? `, and it belongs to the WelkinFlux ${owner} (its anchor's ${plan.ownerAnnotation} annotation)` : "";
     const onePerCluster = `One WelkinFlux per cluster: flux-system and the Flux CRDs exist once. Manage Flux from that stack, or destroy it first.`;
     if (parentOf !== plan.parentNamespace) {
-        return [
+        found.failures.push(
             `namespace "${plan.fluxNamespace}" already exists as a subnamespace of "${parentOf}"${whose}, so HNC would report our anchor as Conflict. ` +
                 (owner !== undefined ? onePerCluster : `Remove it (or its anchor), or ${ASK_ADMIN} to delete it.`),
-        ];
+        );
+        return;
     }
     if (owner !== undefined && owner !== plan.owner) {
-        return [
+        found.failures.push(
             `namespace "${plan.fluxNamespace}" in "${parentOf}" already exists${whose}; this is ${plan.owner}. ${onePerCluster} ` +
                 `(If it is this stack under an earlier project, stack or component name, remove the annotation: ` +
                 `kubectl annotate subnamespaceanchor ${plan.fluxNamespace} -n ${parentOf} ${plan.ownerAnnotation}-)`,
-        ];
+        );
+        return;
     }
     if (!anchor.found && anchor.status !== 404) {
-        notes.push(`could not read the anchor "${plan.fluxNamespace}" in "${parentOf}" (HTTP ${anchor.status}) to see which WelkinFlux it belongs to.`);
+        found.notes.push(`could not read the anchor "${plan.fluxNamespace}" in "${parentOf}" (HTTP ${anchor.status}) to see which WelkinFlux it belongs to.`);
     }
-    return [];
 }
 
-export async function runPreflight(api: PreflightApi, plan: PreflightPlan): Promise<PreflightResult> {
-    const failures: string[] = [];
-    const notes: string[] = [];
+/** What the checks found so far; each check adds to it. */
+interface Findings extends PreflightResult {
+    /** `gitVersion` of the API server, read before any check runs. */
+    serverVersion: string;
+}
 
-    let version: string;
+/** One question about the environment, adding what it finds. */
+type ClusterCheck = (api: PreflightApi, plan: PreflightPlan, found: Findings) => Promise<void>;
+
+/** Asked in this order; all problems are reported at once. */
+const CLUSTER_CHECKS: ClusterCheck[] = [kubernetesVersion, parentNamespace, anchorRight, fluxNamespaceOwner, crdRights, parentNamespaceRights, registryAllowlist];
+
+export async function runPreflight(api: PreflightApi, plan: PreflightPlan): Promise<PreflightResult> {
+    let serverVersion: string;
     try {
-        version = await api.serverVersion();
+        serverVersion = await api.serverVersion();
     } catch (e) {
         // Nothing else can be asked; say so once instead of a cascade of failures.
         return {
             failures: [`the Kubernetes API is not reachable (${(e as Error).message}): check the kubeconfig and that you are logged in.`],
-            notes,
+            notes: [],
         };
     }
-    const have = minorOf(version);
+    const found: Findings = { serverVersion, failures: [], notes: [] };
+    for (const check of CLUSTER_CHECKS) {
+        await check(api, plan, found);
+    }
+    return { failures: found.failures, notes: found.notes };
+}
+
+/** The API server's Kubernetes is one the Flux version supports. */
+async function kubernetesVersion(_api: PreflightApi, plan: PreflightPlan, found: Findings): Promise<void> {
+    const have = minorOf(found.serverVersion);
     const need = minorOf(plan.kubernetesMin)!;
     if (have === undefined || have[0] < need[0] || (have[0] === need[0] && have[1] < need[1])) {
-        failures.push(`Kubernetes ${version} is older than Flux ${plan.fluxVersion} supports (${plan.kubernetesMin} or newer): ${ASK_ADMIN} when the environment will be upgraded, or use an older Flux.`);
+        found.failures.push(
+            `Kubernetes ${found.serverVersion} is older than Flux ${plan.fluxVersion} supports (${plan.kubernetesMin} or newer): ${ASK_ADMIN} when the environment will be upgraded, or use an older Flux.`,
+        );
     }
+}
 
+/** The parent namespace exists. */
+async function parentNamespace(api: PreflightApi, plan: PreflightPlan, found: Findings): Promise<void> {
     const parent = await api.namespace(plan.parentNamespace);
     if (!parent.found && parent.status === 404) {
-        failures.push(`the parent namespace "${plan.parentNamespace}" does not exist: check parentNamespace, or ${ASK_ADMIN} to add it to the environment's user namespaces.`);
+        found.failures.push(`the parent namespace "${plan.parentNamespace}" does not exist: check parentNamespace, or ${ASK_ADMIN} to add it to the environment's user namespaces.`);
     } else if (!parent.found) {
-        notes.push(`could not read namespace "${plan.parentNamespace}" (HTTP ${parent.status}); relying on the access review.`);
+        found.notes.push(`could not read namespace "${plan.parentNamespace}" (HTTP ${parent.status}); relying on the access review.`);
     }
+}
+
+/** The user may create flux-system's anchor (step 3). */
+async function anchorRight(api: PreflightApi, plan: PreflightPlan, found: Findings): Promise<void> {
     if (!(await api.can({ verb: "create", group: "hnc.x-k8s.io", resource: "subnamespaceanchors", namespace: plan.parentNamespace }))) {
-        failures.push(
+        found.failures.push(
             `you may not create HNC subnamespace anchors in "${plan.parentNamespace}", so flux-system cannot be created: ${ASK_ADMIN} ` +
                 `for the HNC user role in that namespace (Welkin grants it in every user root namespace).`,
         );
     }
+}
 
-    failures.push(...(await fluxNamespaceProblems(api, plan, notes)));
-
+/** The user may create the Flux CRDs and update each of them (step 2). */
+async function crdRights(api: PreflightApi, plan: PreflightPlan, found: Findings): Promise<void> {
     if (!(await api.can({ verb: "create", group: "apiextensions.k8s.io", resource: "customresourcedefinitions" }))) {
-        failures.push(
+        found.failures.push(
             `you may not create CustomResourceDefinitions: ${ASK_ADMIN} to enable Welkin's self-managed cluster resources with Flux ` +
                 `(user.fluxv2.enabled and gatekeeper.allowUserCRDs).`,
         );
-    } else {
-        const denied: string[] = [];
-        for (const name of plan.crdNames) {
-            if (!(await api.can({ verb: "update", group: "apiextensions.k8s.io", resource: "customresourcedefinitions", name }))) {
-                denied.push(name);
-            }
-        }
-        failures.push(...crdAllowanceFailures(plan, denied));
+        return;
     }
+    const denied: string[] = [];
+    for (const name of plan.crdNames) {
+        if (!(await api.can({ verb: "update", group: "apiextensions.k8s.io", resource: "customresourcedefinitions", name }))) {
+            denied.push(name);
+        }
+    }
+    found.failures.push(...crdAllowanceFailures(plan, denied));
+}
 
+/** extra-workload-admins exists and may be updated (step 5), and the Flux Roles may be created (step 4). */
+async function parentNamespaceRights(api: PreflightApi, plan: PreflightPlan, found: Findings): Promise<void> {
     for (const ns of plan.parentNamespaces) {
         const rb = await api.roleBinding(ns, plan.delegationRoleBinding);
         if (!rb.found && rb.status === 404) {
-            failures.push(
+            found.failures.push(
                 `RoleBinding "${plan.delegationRoleBinding}" does not exist in "${ns}": Welkin creates it in every user namespace; ` +
                     `${ASK_ADMIN} to create it (RoleBinding to ClusterRole admin), or check the namespace name.`,
             );
             continue;
         }
         if (!(await api.can({ verb: "update", group: "rbac.authorization.k8s.io", resource: "rolebindings", namespace: ns, name: plan.delegationRoleBinding }))) {
-            failures.push(`you may not update RoleBinding "${plan.delegationRoleBinding}" in "${ns}": ${ASK_ADMIN} to make you an admin of "${ns}".`);
+            found.failures.push(`you may not update RoleBinding "${plan.delegationRoleBinding}" in "${ns}": ${ASK_ADMIN} to make you an admin of "${ns}".`);
         }
         for (const resource of ["roles", "rolebindings"]) {
             if (!(await api.can({ verb: "create", group: "rbac.authorization.k8s.io", resource, namespace: ns }))) {
-                failures.push(`you may not create ${resource} in "${ns}" (the Flux Roles go there): ${ASK_ADMIN} to make you an admin of "${ns}".`);
+                found.failures.push(`you may not create ${resource} in "${ns}" (the Flux Roles go there): ${ASK_ADMIN} to make you an admin of "${ns}".`);
             }
         }
     }
+}
 
+/** Gatekeeper's K8sAllowedRepos constraints let the install's images through. */
+async function registryAllowlist(api: PreflightApi, plan: PreflightPlan, found: Findings): Promise<void> {
     const constraints = await api.allowedReposConstraints();
     if (!constraints.found) {
         if (constraints.status !== 404) {
-            notes.push(`could not read the image registry constraints (HTTP ${constraints.status}); registry allowlisting not checked.`);
+            found.notes.push(`could not read the image registry constraints (HTTP ${constraints.status}); registry allowlisting not checked.`);
         }
-    } else {
-        for (const c of constraints.value) {
-            const blocked = plan.images.filter((image) => !c.repos.some((r) => image.startsWith(r)));
-            if (blocked.length === 0 || c.enforcementAction === "dryrun") {
-                continue;
-            }
-            const message =
-                `the registry constraint "${c.name}" (${c.enforcementAction}) allows only ${c.repos.join(", ")}, not ${blocked.join(", ")}: ` +
-                `${ASK_ADMIN} to allowlist ghcr.io/fluxcd, or mirror the images and set registry.`;
-            (c.enforcementAction === "deny" ? failures : notes).push(message);
-        }
+        return;
     }
-    return { failures, notes };
+    for (const c of constraints.value) {
+        const blocked = plan.images.filter((image) => !c.repos.some((r) => image.startsWith(r)));
+        if (blocked.length === 0 || c.enforcementAction === "dryrun") {
+            continue;
+        }
+        const message =
+            `the registry constraint "${c.name}" (${c.enforcementAction}) allows only ${c.repos.join(", ")}, not ${blocked.join(", ")}: ` +
+            `${ASK_ADMIN} to allowlist ghcr.io/fluxcd, or mirror the images and set registry.`;
+        (c.enforcementAction === "deny" ? found.failures : found.notes).push(message);
+    }
 }
 
 /**
@@ -217,7 +250,7 @@ function crdAllowanceFailures(plan: PreflightPlan, denied: string[]): string[] {
 }
 
 /** `gatekeeper.allowUserCRDs.extraCRDs` for the names, one entry per API group. */
-export function extraCrdsSnippet(names: string[]): string {
+function extraCrdsSnippet(names: string[]): string {
     // A CRD's name is <plural>.<group>.
     const groups = new Map<string, string[]>();
     for (const name of names) {

@@ -1,6 +1,24 @@
+// Parsed Kubernetes objects as resources of the kubernetes provider (program side: never part of
+// a dynamic provider).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { KubeObject } from "./kube/object";
+import { KubeObject } from "./object";
+
+// The parsed manifests have exactly the shape the typed args describe.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ResourceClass = new (name: string, args: any, opts: pulumi.CustomResourceOptions) => pulumi.CustomResource;
+
+/** The typed class of each kind the install applies, by `<apiVersion>/<kind>`. */
+const TYPED_CLASSES: Record<string, ResourceClass> = {
+    "apiextensions.k8s.io/v1/CustomResourceDefinition": k8s.apiextensions.v1.CustomResourceDefinition,
+    "v1/ServiceAccount": k8s.core.v1.ServiceAccount,
+    "v1/Service": k8s.core.v1.Service,
+    "v1/Secret": k8s.core.v1.Secret,
+    "apps/v1/Deployment": k8s.apps.v1.Deployment,
+    "networking.k8s.io/v1/NetworkPolicy": k8s.networking.v1.NetworkPolicy,
+    "rbac.authorization.k8s.io/v1/Role": k8s.rbac.v1.Role,
+    "rbac.authorization.k8s.io/v1/RoleBinding": k8s.rbac.v1.RoleBinding,
+};
 
 /**
  * One Pulumi resource for one parsed Kubernetes object, with the typed class of its kind so the
@@ -8,29 +26,8 @@ import { KubeObject } from "./kube/object";
  * without a typed class (Flux and HNC custom resources) become CustomResources.
  */
 export function kubeObjectResource(name: string, obj: KubeObject, opts: pulumi.CustomResourceOptions): pulumi.CustomResource {
-    // The parsed manifests have exactly the shape the typed args describe.
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const args = obj as any;
-    switch (`${obj.apiVersion}/${obj.kind}`) {
-        case "apiextensions.k8s.io/v1/CustomResourceDefinition":
-            return new k8s.apiextensions.v1.CustomResourceDefinition(name, args, opts);
-        case "v1/ServiceAccount":
-            return new k8s.core.v1.ServiceAccount(name, args, opts);
-        case "v1/Service":
-            return new k8s.core.v1.Service(name, args, opts);
-        case "v1/Secret":
-            return new k8s.core.v1.Secret(name, args, opts);
-        case "apps/v1/Deployment":
-            return new k8s.apps.v1.Deployment(name, args, opts);
-        case "networking.k8s.io/v1/NetworkPolicy":
-            return new k8s.networking.v1.NetworkPolicy(name, args, opts);
-        case "rbac.authorization.k8s.io/v1/Role":
-            return new k8s.rbac.v1.Role(name, args, opts);
-        case "rbac.authorization.k8s.io/v1/RoleBinding":
-            return new k8s.rbac.v1.RoleBinding(name, args, opts);
-        default:
-            return new k8s.apiextensions.CustomResource(name, args, opts);
-    }
+    const typed = TYPED_CLASSES[`${obj.apiVersion}/${obj.kind}`];
+    return typed !== undefined ? new typed(name, obj, opts) : new k8s.apiextensions.CustomResource(name, obj, opts);
 }
 
 /** A resource name that stays unique across kinds and namespaces: `<prefix>-<kind>-[<ns>-]<name>`. */

@@ -1,0 +1,25 @@
+// What every step of the procedure (steps/) and every git target (gitTarget/) is given: the
+// component's name, its validated configuration, how its own providers reach the cluster, and
+// the options of every child resource. Modelled on flux2's bootstrap.Run over a Reconciler: each
+// step is `(ctx, named inputs) => named outputs`, so the wiring in welkinFlux.ts reads as the
+// data flow between the steps.
+import * as pulumi from "@pulumi/pulumi";
+import { WelkinFluxConfig } from "../config";
+import { KubeAccess } from "../kube/access";
+
+export interface StepContext {
+    /** The component's name; its children are named `<name>-<step>`. */
+    name: string;
+    config: WelkinFluxConfig;
+    /** The kubeconfig and context, secret; resolved only by the providers (kube/access.ts). */
+    access: pulumi.Input<KubeAccess>;
+    /** The component: every child's parent. */
+    parent: pulumi.Resource;
+    /** What every child waits for: the preflight (step 0), unless `preflight: false`. */
+    dependsOn: pulumi.Resource[];
+}
+
+/** A child's options: the component as parent, after what every child waits for and `dependsOn`. */
+export function childOptions(ctx: StepContext, ...dependsOn: pulumi.Resource[]): pulumi.CustomResourceOptions {
+    return { parent: ctx.parent, dependsOn: [...ctx.dependsOn, ...dependsOn] };
+}
