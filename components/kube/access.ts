@@ -13,7 +13,7 @@ export interface KubeAccess {
     context?: string;
 }
 
-/** The connection for `access`, or a KubeconfigError naming the `kubeconfig` argument and KUBECONFIG. */
+/** The connection for `access`, or a KubeconfigError (kube/connection.ts) naming the `kubeconfig` argument and KUBECONFIG. */
 export function connect(access: KubeAccess | undefined): KubeConnection {
     const kubeconfig = access?.kubeconfig === "" ? undefined : access?.kubeconfig;
     return resolveKubeConnection(kubeconfig, access?.context);

@@ -23,13 +23,24 @@ interface ExecCredentialStatus {
     expirationTimestamp?: string;
 }
 
-const execCache = new Map<string, { status: ExecCredentialStatus; expires: number }>();
+type ExecCache = Map<string, { status: ExecCredentialStatus; expires: number }>;
+
+/**
+ * The exec plugins' answers of this process. On globalThis, not in a module variable: Pulumi's
+ * closure serializer would store a Map as a plain object with Map's methods, which throw when
+ * called, so a provider run from the state could not use an exec plugin at all.
+ */
+function execCache(): ExecCache {
+    const holder = globalThis as { welkinFluxExecCache?: ExecCache };
+    holder.welkinFluxExecCache ??= new Map();
+    return holder.welkinFluxExecCache;
+}
 
 /** Runs a client.authentication.k8s.io exec plugin as kubectl does, caching until expiry. */
 function execCredential(conn: KubeConnection): Promise<ExecCredentialStatus> {
     const exec = conn.exec!;
     const key = JSON.stringify([conn.server, exec]);
-    const cached = execCache.get(key);
+    const cached = execCache().get(key);
     if (cached !== undefined && cached.expires > Date.now() + 10_000) {
         return Promise.resolve(cached.status);
     }
@@ -51,7 +62,7 @@ function execCredential(conn: KubeConnection): Promise<ExecCredentialStatus> {
             try {
                 const status = (JSON.parse(stdout) as { status?: ExecCredentialStatus }).status ?? {};
                 const expires = status.expirationTimestamp ? Date.parse(status.expirationTimestamp) : Number.MAX_SAFE_INTEGER;
-                execCache.set(key, { status, expires });
+                execCache().set(key, { status, expires });
                 resolve(status);
             } catch (e) {
                 reject(new Error(`kubeconfig exec plugin "${exec.command}" printed no ExecCredential JSON: ${(e as Error).message}`));

@@ -43,11 +43,13 @@ interface KubeconfigFile {
     users?: (NamedEntry<never> & { user?: Record<string, unknown> })[];
 }
 
-export class KubeconfigError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "KubeconfigError";
-    }
+/**
+ * A kubeconfig that cannot be used, as an Error named KubeconfigError. Not a subclass of Error:
+ * Pulumi's closure serializer turns `super(message)` into `Error.call(this, message)`, which
+ * leaves the message out, so a provider run from the state would report "undefined".
+ */
+function kubeconfigError(message: string): Error {
+    return Object.assign(new Error(message), { name: "KubeconfigError" });
 }
 
 function b64(text: unknown): string {
@@ -60,7 +62,7 @@ function fileText(file: unknown, baseDir: string | undefined, what: string): str
     try {
         return fs.readFileSync(resolved, "utf8");
     } catch (e) {
-        throw new KubeconfigError(`kubeconfig ${what} file ${resolved} cannot be read: ${(e as Error).message}`);
+        throw kubeconfigError(`kubeconfig ${what} file ${resolved} cannot be read: ${(e as Error).message}`);
     }
 }
 
@@ -70,16 +72,16 @@ type ClusterEntry = Record<string, unknown> & { server: string };
 function selectContext(doc: KubeconfigFile, context: string | undefined): { cluster: ClusterEntry; userName?: string; user: Record<string, unknown> } {
     const contextName = context ?? doc["current-context"];
     if (!contextName) {
-        throw new KubeconfigError(`kubeconfig has no current-context: set kubeContext to one of its contexts.`);
+        throw kubeconfigError(`kubeconfig has no current-context: set kubeContext to one of its contexts.`);
     }
     const ctx = (doc.contexts ?? []).find((c) => c.name === contextName)?.context;
     if (ctx === undefined) {
         const known = (doc.contexts ?? []).map((c) => c.name).join(", ") || "none";
-        throw new KubeconfigError(`kubeconfig has no context "${contextName}" (contexts: ${known}): set kubeContext to one of them.`);
+        throw kubeconfigError(`kubeconfig has no context "${contextName}" (contexts: ${known}): set kubeContext to one of them.`);
     }
     const cluster = (doc.clusters ?? []).find((c) => c.name === ctx.cluster)?.cluster;
     if (cluster === undefined || typeof cluster.server !== "string") {
-        throw new KubeconfigError(`kubeconfig context "${contextName}" names cluster "${ctx.cluster}", which has no server.`);
+        throw kubeconfigError(`kubeconfig context "${contextName}" names cluster "${ctx.cluster}", which has no server.`);
     }
     const user = (doc.users ?? []).find((u) => u.name === ctx.user)?.user ?? {};
     return { cluster: { ...cluster, server: cluster.server }, userName: ctx.user, user };
@@ -130,7 +132,7 @@ function userCredentials(user: Record<string, unknown>, userName: string | undef
         };
     }
     if (user["auth-provider"] !== undefined) {
-        throw new KubeconfigError(
+        throw kubeconfigError(
             `kubeconfig user "${userName}" uses the removed auth-provider mechanism: switch it to an exec credential ` +
                 `plugin (for Welkin's OIDC: kubectl oidc-login, as in the kubeconfig Welkin hands out).`,
         );
@@ -152,7 +154,7 @@ export function connectionFromKubeconfig(text: string, context?: string, baseDir
     try {
         doc = (yaml.load(text) ?? {}) as KubeconfigFile;
     } catch (e) {
-        throw new KubeconfigError(`kubeconfig is not valid YAML: ${(e as Error).message}`);
+        throw kubeconfigError(`kubeconfig is not valid YAML: ${(e as Error).message}`);
     }
     const { cluster, userName, user } = selectContext(doc, context);
     return { ...clusterSettings(cluster, baseDir), ...userCredentials(user, userName, baseDir) };
@@ -192,7 +194,7 @@ export function resolveKubeConnection(kubeconfig: string | undefined, context: s
     if (inCluster !== undefined) {
         return inCluster;
     }
-    throw new KubeconfigError(
+    throw kubeconfigError(
         `no kubeconfig: WelkinFlux's preflight and admin delegation looked at ${candidates.join(", ")}. Pass the ` +
             `kubeconfig (the kubernetes provider's) as WelkinFlux's kubeconfig argument, or set KUBECONFIG.`,
     );
