@@ -38,16 +38,17 @@ async function fromState(provider: pulumi.dynamic.ResourceProvider): Promise<pul
 }
 
 describe("cluster resources' providers (kube/clusterProvider.ts)", () => {
-    const config = resolveWelkinFluxConfig("flux", { clusterName: "dev", repository: { owner: "acme", name: "fleet" }, extraParentNamespaces: ["staging"] });
+    const config = resolveWelkinFluxConfig("flux", { clusterName: "dev", repository: { owner: "acme", name: "fleet" } });
     let api: FakeKubeApi;
     let server: string;
     beforeEach(async () => {
+        // A ready environment: the parent namespace and its extra-workload-admins.
         api = new FakeKubeApi();
         server = await api.start();
-        api.namespaces.set("production", {});
-        api.namespaces.set("staging", {});
-        api.put("production", "extra-workload-admins", []);
-        api.put("staging", "extra-workload-admins", []);
+        for (const ns of config.parentNamespaces) {
+            api.namespaces.set(ns, {});
+            api.put(ns, "extra-workload-admins", []);
+        }
     });
     afterEach(() => api.stop());
 
