@@ -18,14 +18,10 @@ import { connect } from "../kube/access";
 import { kubeErrorMessage, kubeRequest } from "../kube/client";
 import { ClusterProps, diffStoringAccess, pollUntil, Sleep, storeNews } from "../kube/clusterProvider";
 import { KubeConnection } from "../kube/connection";
+import type { CrdShape } from "../kube/crd";
 
-export interface PlannedCrd {
-    name: string;
-    group: string;
-    plural: string;
-    kind: string;
-    /** The versions the new CRD serves. */
-    versions: string[];
+/** A CRD of the new version: its names and the versions it serves (kube/crd.ts), and maybe itself. */
+export interface PlannedCrd extends Pick<CrdShape, "name" | "group" | "plural" | "kind" | "versions"> {
     /**
      * The new CRD itself, for the CRDs a change to this version may have to replace (those that
      * do not serve a version another bundled release stores): create() creates it again.

@@ -1,7 +1,7 @@
 // What the component needs to know of a CustomResourceDefinition: its names, scope and versions.
 import { KubeObject } from "./object";
 
-interface CrdShape {
+export interface CrdShape {
     name: string;
     group: string;
     plural: string;

@@ -19,7 +19,7 @@ export function anchorOwner(componentName: string): string {
     return `${pulumi.getProject()}/${pulumi.getStack()}/${componentName}`;
 }
 
-function subnamespaceAnchorObject(parentNamespace: string, namespace: string, owner: string) {
+export function subnamespaceAnchorObject(parentNamespace: string, namespace: string, owner: string) {
     return {
         apiVersion: "hnc.x-k8s.io/v1alpha2",
         kind: "SubnamespaceAnchor",
