@@ -59,48 +59,87 @@ export function defaultStateDir(): string {
     return path.resolve(__dirname, "..", "..", ".sandbox");
 }
 
+/** The sandbox's loopback ports, free when it starts. */
+interface Ports {
+    etcdClient: number;
+    etcdPeer: number;
+    api: number;
+    hncMetrics: number;
+    hncHealth: number;
+}
+
+async function freePorts(): Promise<Ports> {
+    const [etcdClient, etcdPeer, api, hncMetrics, hncHealth] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    return { etcdClient, etcdPeer, api, hncMetrics, hncHealth };
+}
+
+/**
+ * Starts a sandbox in stateDir (emptied first): etcd, kube-apiserver, kube-controller-manager,
+ * kube-scheduler, HNC and kwok, every one on 127.0.0.1 under the pid files stopSandbox stops,
+ * then Welkin's platform objects. Returns once the developer can work in production.
+ */
 export async function startSandbox(stateDir: string, log: (line: string) => void = (l) => console.error(l)): Promise<Sandbox> {
     const missing = missingSandboxBinaries();
     if (missing.length > 0) {
         throw new Error(`the sandbox toolchain is incomplete, missing: ${missing.join(", ")}. Run sandbox/toolchain/build.sh.`);
     }
     fs.rmSync(stateDir, { recursive: true, force: true });
+    const ports = await freePorts();
+    const sandbox = writeCredentials(stateDir, `https://127.0.0.1:${ports.api}`, log);
+    const admin = sandbox.kubeconfigs.admin;
+    startEtcd(stateDir, ports, log);
+    await startApiServer(stateDir, ports, admin, log);
+    log("sandbox: kube-controller-manager, kube-scheduler");
+    startControllerManagerAndScheduler(stateDir, admin);
+    log("sandbox: HNC CRDs and controller, kwok node");
+    await startHnc(stateDir, ports, admin);
+    startKwok(stateDir, admin);
+    log("sandbox: Welkin platform RBAC (production, staging, extra-workload-admins, crd-controller, user-crds)");
+    await applyWelkinPlatform(stateDir, admin);
+    log(`sandbox: ready; developer kubeconfig ${sandbox.kubeconfigs.developer}`);
+    return sandbox;
+}
+
+/** The CA, the API server's certificate, a client certificate and kubeconfig per identity, and the server's URL (<stateDir>/server). */
+function writeCredentials(stateDir: string, server: string, log: (line: string) => void): Sandbox {
     const pki = path.join(stateDir, "pki");
-    const logs = path.join(stateDir, "logs");
     log(`sandbox: certificates in ${pki}`);
     createCa(pki);
     createServingCert(pki);
     for (const id of [ADMIN, DEVELOPER, DEVELOPER_WITHOUT_CRDS]) {
         createClientCert(pki, id);
     }
-    const [etcdClient, etcdPeer, apiPort, hncMetrics, hncHealth] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-    const server = `https://127.0.0.1:${apiPort}`;
     const kubeconfigs = {} as Sandbox["kubeconfigs"];
     for (const id of [ADMIN, DEVELOPER, DEVELOPER_WITHOUT_CRDS] as Identity[]) {
         const file = path.join(stateDir, `${id.name}.kubeconfig`);
         fs.writeFileSync(file, kubeconfigFor(pki, server, id), { mode: 0o600 });
         kubeconfigs[id.name as keyof Sandbox["kubeconfigs"]] = file;
     }
-    const admin = kubeconfigs.admin;
     fs.writeFileSync(path.join(stateDir, "server"), server);
+    return { stateDir, server, kubeconfigs };
+}
 
-    log(`sandbox: etcd on 127.0.0.1:${etcdClient}`);
+function startEtcd(stateDir: string, ports: Ports, log: (line: string) => void): void {
+    log(`sandbox: etcd on 127.0.0.1:${ports.etcdClient}`);
     startProcess(stateDir, "etcd", binary("etcd"), [
         `--data-dir=${path.join(stateDir, "etcd")}`,
-        `--listen-client-urls=http://127.0.0.1:${etcdClient}`,
-        `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
-        `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
-        `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
-        `--initial-cluster=default=http://127.0.0.1:${etcdPeer}`,
+        `--listen-client-urls=http://127.0.0.1:${ports.etcdClient}`,
+        `--advertise-client-urls=http://127.0.0.1:${ports.etcdClient}`,
+        `--listen-peer-urls=http://127.0.0.1:${ports.etcdPeer}`,
+        `--initial-advertise-peer-urls=http://127.0.0.1:${ports.etcdPeer}`,
+        `--initial-cluster=default=http://127.0.0.1:${ports.etcdPeer}`,
         "--unsafe-no-fsync",
     ]);
+}
 
-    log(`sandbox: kube-apiserver on ${server} (RBAC)`);
+async function startApiServer(stateDir: string, ports: Ports, admin: string, log: (line: string) => void): Promise<void> {
+    const pki = path.join(stateDir, "pki");
+    log(`sandbox: kube-apiserver on https://127.0.0.1:${ports.api} (RBAC)`);
     startProcess(stateDir, "kube-apiserver", binary("kube-apiserver"), [
-        `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+        `--etcd-servers=http://127.0.0.1:${ports.etcdClient}`,
         "--bind-address=127.0.0.1",
         "--advertise-address=127.0.0.1",
-        `--secure-port=${apiPort}`,
+        `--secure-port=${ports.api}`,
         `--tls-cert-file=${path.join(pki, "apiserver.crt")}`,
         `--tls-private-key-file=${path.join(pki, "apiserver.key")}`,
         `--client-ca-file=${path.join(pki, "ca.crt")}`,
@@ -110,9 +149,11 @@ export async function startSandbox(stateDir: string, log: (line: string) => void
         "--service-account-issuer=https://kubernetes.default.svc",
         "--service-cluster-ip-range=10.96.0.0/16",
     ]);
-    await waitFor("kube-apiserver /readyz", () => kubectl(admin, ["get", "--raw", "/readyz"]).trim() === "ok", 60_000, path.join(logs, "kube-apiserver.log"));
+    await waitFor("kube-apiserver /readyz", () => kubectl(admin, ["get", "--raw", "/readyz"]).trim() === "ok", 60_000, path.join(stateDir, "logs", "kube-apiserver.log"));
+}
 
-    log("sandbox: kube-controller-manager, kube-scheduler");
+function startControllerManagerAndScheduler(stateDir: string, admin: string): void {
+    const pki = path.join(stateDir, "pki");
     startProcess(stateDir, "kube-controller-manager", binary("kube-controller-manager"), [
         `--kubeconfig=${admin}`,
         "--bind-address=127.0.0.1",
@@ -124,8 +165,9 @@ export async function startSandbox(stateDir: string, log: (line: string) => void
         "--controllers=*",
     ]);
     startProcess(stateDir, "kube-scheduler", binary("kube-scheduler"), [`--kubeconfig=${admin}`, "--bind-address=127.0.0.1", "--secure-port=0", "--leader-elect=false"]);
+}
 
-    log("sandbox: HNC CRDs and controller, kwok node");
+async function startHnc(stateDir: string, ports: Ports, admin: string): Promise<void> {
     kubectl(admin, ["apply", "--server-side", "-f", "-"], hncCrds());
     kubectl(admin, ["create", "namespace", "hnc-system"]);
     await waitFor("HNC CRDs established", () => kubectl(admin, ["get", "crd", "subnamespaceanchors.hnc.x-k8s.io", "-o", "jsonpath={.status.conditions[?(@.type=='Established')].status}"]) === "True", 30_000);
@@ -134,13 +176,16 @@ export async function startSandbox(stateDir: string, log: (line: string) => void
         "-no-webhooks",
         "-enable-internal-cert-management=false",
         "-enable-stackdriver=false",
-        `-metrics-addr=127.0.0.1:${hncMetrics}`,
-        `-health-probe-bind-address=127.0.0.1:${hncHealth}`,
+        `-metrics-addr=127.0.0.1:${ports.hncMetrics}`,
+        `-health-probe-bind-address=127.0.0.1:${ports.hncHealth}`,
         "-excluded-namespace=kube-system",
         "-excluded-namespace=kube-public",
         "-excluded-namespace=kube-node-lease",
         "-excluded-namespace=hnc-system",
     ]);
+}
+
+function startKwok(stateDir: string, admin: string): void {
     // Node heartbeats. Without a config file kwok v0.6.1 has no node Lease duration (`kwok --help`
     // shows no default): no Lease, and its default status heartbeat stage does not keep up, so
     // kube-controller-manager's node lifecycle controller (--node-monitor-grace-period 50 s) set the
@@ -152,8 +197,11 @@ export async function startSandbox(stateDir: string, log: (line: string) => void
     // that would hide a missing heartbeat and would make the sandbox's timing differ from Welkin's.
     startProcess(stateDir, "kwok", binary("kwok"), [`--kubeconfig=${admin}`, "--manage-all-nodes=true", "--server-address=127.0.0.1:0", "--node-lease-duration-seconds=40"]);
     applyObjects(admin, [kwokNode()]);
+}
 
-    log("sandbox: Welkin platform RBAC (production, staging, extra-workload-admins, crd-controller, user-crds)");
+/** Welkin's platform objects, then waits until HNC, the node and production's default ServiceAccount are there. */
+async function applyWelkinPlatform(stateDir: string, admin: string): Promise<void> {
+    const logs = path.join(stateDir, "logs");
     applyObjects(admin, welkinPlatformObjects().filter((o) => o.kind !== "HNCConfiguration"));
     applyObjects(admin, [allowedReposConstraintCrd()]);
     // Until its CRD is established, listing the constraints answers 429 and the preflight would
@@ -165,8 +213,6 @@ export async function startSandbox(stateDir: string, log: (line: string) => void
     }, 30_000, path.join(logs, "hnc-manager.log"));
     await waitFor("kwok node Ready", () => kubectl(admin, ["get", "node", "kwok-node-0", "-o", "jsonpath={.status.conditions[?(@.type=='Ready')].status}"]) === "True", 60_000, path.join(logs, "kwok.log"));
     await waitFor("default ServiceAccount in production", () => kubectl(admin, ["get", "serviceaccount", "default", "-n", "production", "-o", "name"]).trim() !== "", 60_000, path.join(logs, "kube-controller-manager.log"));
-    log(`sandbox: ready; developer kubeconfig ${kubeconfigs.developer}`);
-    return { stateDir, server, kubeconfigs };
 }
 
 /** A sandbox that `startSandbox` started in stateDir earlier (another process, e.g. a second demo run). */

@@ -33,17 +33,23 @@ export async function stopProcesses(stateDir: string): Promise<string[]> {
     return stopNamedProcesses(stateDir);
 }
 
-/** Stops the named processes the sandbox in stateDir started (all when `names` is omitted). */
-export async function stopNamedProcesses(stateDir: string, names?: string[]): Promise<string[]> {
+/** The processes the sandbox in stateDir started, by their pid files (alive or not). */
+export function trackedProcesses(stateDir: string): { name: string; pid: number }[] {
     const pids = path.join(stateDir, "pids");
     if (!fs.existsSync(pids)) {
         return [];
     }
-    const stopped: string[] = [];
-    const entries = fs
+    return fs
         .readdirSync(pids)
-        .map((f) => ({ name: f.replace(/\.pid$/, ""), pid: Number(fs.readFileSync(path.join(pids, f), "utf8")) }))
-        .filter((e) => names === undefined || names.includes(e.name));
+        .filter((f) => f.endsWith(".pid"))
+        .map((f) => ({ name: f.replace(/\.pid$/, ""), pid: Number(fs.readFileSync(path.join(pids, f), "utf8")) }));
+}
+
+/** Stops the named processes the sandbox in stateDir started (all when `names` is omitted). */
+export async function stopNamedProcesses(stateDir: string, names?: string[]): Promise<string[]> {
+    const pids = path.join(stateDir, "pids");
+    const stopped: string[] = [];
+    const entries = trackedProcesses(stateDir).filter((e) => names === undefined || names.includes(e.name));
     for (const { pid } of entries) {
         try {
             process.kill(-pid, "SIGTERM");
@@ -57,7 +63,11 @@ export async function stopNamedProcesses(stateDir: string, names?: string[]): Pr
             await new Promise((r) => setTimeout(r, 100));
         }
         if (alive(pid)) {
-            process.kill(-pid, "SIGKILL");
+            try {
+                process.kill(-pid, "SIGKILL");
+            } catch {
+                // Gone meanwhile.
+            }
         }
         fs.rmSync(path.join(pids, `${name}.pid`), { force: true });
         stopped.push(name);
