@@ -1,8 +1,8 @@
 // npm run sandbox:up / sandbox:down / sandbox:status
-import * as fs from "fs";
 import * as path from "path";
-import { defaultStateDir, startSandbox, stopSandbox } from "./lib/cluster";
-import { startSandboxGitServer } from "./lib/gitServer";
+import { defaultStateDir, stopSandbox } from "./lib/cluster";
+import { trackedProcesses } from "./lib/processes";
+import { sandboxDeployKey, startSandboxWithGit } from "./lib/sandboxWithGit";
 import { missingSandboxBinaries } from "./lib/toolchain";
 
 async function main(command: string | undefined): Promise<void> {
@@ -10,15 +10,14 @@ async function main(command: string | undefined): Promise<void> {
     switch (command) {
         case "up": {
             await stopSandbox(stateDir);
-            const sandbox = await startSandbox(stateDir);
+            // The git server is stopped by `down` through its pid file, like the cluster's processes.
+            const { sandbox, git, repoUrl, keyFile } = await startSandboxWithGit(stateDir, sandboxDeployKey(stateDir), { log: (l) => console.error(l) });
             console.log(`API server:            ${sandbox.server}`);
             console.log(`application developer: KUBECONFIG=${sandbox.kubeconfigs.developer}`);
             console.log(`admin:                 KUBECONFIG=${sandbox.kubeconfigs.admin}`);
-            // The git server is stopped by `down` through its pid file, like the cluster's processes.
-            const git = await startSandboxGitServer(stateDir);
-            console.log(`git repository:        ${git.url}`);
+            console.log(`git repository:        ${repoUrl}`);
             console.log(`git known_hosts line:  ${git.hostKeyLine}`);
-            console.log(`git deploy key (rw):   ${git.deployKeyFile}`);
+            console.log(`git deploy key (rw):   ${keyFile}`);
             console.log(`logs:                  ${path.join(stateDir, "logs")}`);
             break;
         }
@@ -30,8 +29,7 @@ async function main(command: string | undefined): Promise<void> {
         case "status": {
             const missing = missingSandboxBinaries();
             console.log(missing.length === 0 ? "toolchain: complete" : `toolchain: missing ${missing.join(", ")}`);
-            const pids = path.join(stateDir, "pids");
-            console.log(`running: ${fs.existsSync(pids) ? fs.readdirSync(pids).map((p) => p.replace(/\.pid$/, "")).join(", ") || "none" : "none"}`);
+            console.log(`running: ${trackedProcesses(stateDir).map((p) => p.name).join(", ") || "none"}`);
             break;
         }
         default:

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { freePort, startProcess, waitFor } from "./processes";
+import { freePort, startProcess, stopNamedProcesses, waitFor } from "./processes";
 
 export const SSHD = "/usr/sbin/sshd";
 const PROCESS_NAME = "git-sshd";
@@ -28,6 +28,8 @@ export interface GitServer {
     removeKey(publicKey: string): void;
     /** A bare repository with default branch main; returns its URL. */
     createRepository(name: string): string;
+    /** The bare repository's folder on this machine, for reading it (or cloning it) as its owner would. */
+    repositoryDir(name: string): string;
     stop(): Promise<void>;
 }
 
@@ -141,27 +143,9 @@ function sshBanner(port: number): Promise<boolean> {
     });
 }
 
-async function stopPid(stateDir: string): Promise<void> {
-    const pidFile = path.join(stateDir, "pids", `${PROCESS_NAME}.pid`);
-    if (!fs.existsSync(pidFile)) {
-        return;
-    }
-    const pid = Number(fs.readFileSync(pidFile, "utf8"));
-    try {
-        process.kill(-pid, "SIGTERM");
-    } catch {
-        // Already gone.
-    }
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline) {
-        try {
-            process.kill(pid, 0);
-        } catch {
-            break;
-        }
-        await new Promise((r) => setTimeout(r, 100));
-    }
-    fs.rmSync(pidFile, { force: true });
+/** Stops the server the sandbox in stateDir runs, if any (the cluster's processes keep running). */
+async function stopServer(stateDir: string): Promise<void> {
+    await stopNamedProcesses(stateDir, [PROCESS_NAME]);
 }
 
 /** "ssh-ed25519 AAAA... comment" -> "ssh-ed25519 AAAA..." (type and key only). */
@@ -173,6 +157,47 @@ function keyTypeAndBlob(publicKey: string): string {
     return `${m[1]} ${m[2]}`;
 }
 
+function serverDir(stateDir: string): string {
+    return path.join(path.resolve(stateDir), "git-server");
+}
+
+/** Where the git server of the sandbox in stateDir keeps the bare repository `name`. */
+export function repositoryDir(stateDir: string, name: string): string {
+    return path.join(serverDir(stateDir), "repos", `${name}.git`);
+}
+
+/** An ed25519 key pair without a passphrase: `file` (private) and `file`.pub, as a user makes a deploy key. */
+export function sshKeygen(file: string, comment: string): void {
+    sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file]);
+}
+
+/** The server's files in dir: its host key (kept across restarts), an empty authorized_keys and the forced command. */
+function writeServerFiles(dir: string, reposDir: string): { hostKey: string; authorizedKeys: string; script: string } {
+    fs.mkdirSync(reposDir, { recursive: true });
+    const hostKey = path.join(dir, "ssh_host_ed25519_key");
+    if (!fs.existsSync(hostKey)) {
+        sshKeygen(hostKey, "sandbox-git-server");
+    }
+    const authorizedKeys = path.join(dir, "authorized_keys");
+    fs.writeFileSync(authorizedKeys, "", { mode: 0o600 });
+    const script = path.join(dir, "git-access.sh");
+    fs.writeFileSync(script, accessScript(onPath("git-shell")!, reposDir), { mode: 0o755 });
+    return { hostKey, authorizedKeys, script };
+}
+
+/** sshd on 127.0.0.1:port with the config in dir, in the foreground under the sandbox's pid files; waits for its banner. */
+async function startSshd(stateDir: string, dir: string, port: number, user: string): Promise<void> {
+    const config = path.join(dir, "sshd_config");
+    fs.writeFileSync(config, sshdConfig(dir, port, user));
+    // sshd refuses to start without its privilege separation directory.
+    fs.mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
+    sh(SSHD, ["-t", "-f", config]);
+    await stopServer(stateDir);
+    // -D: stay in the foreground so the pid file tracks it; -e: log to the log file.
+    startProcess(stateDir, PROCESS_NAME, SSHD, ["-D", "-e", "-f", config]);
+    await waitFor(`git server sshd on 127.0.0.1:${port}`, () => sshBanner(port), 15_000, path.join(stateDir, "logs", `${PROCESS_NAME}.log`));
+}
+
 /**
  * Starts sshd for git on 127.0.0.1:<free port>, tracked by the sandbox's pid files so
  * `sandbox:down` stops it too. Server files live in <stateDir>/git-server.
@@ -182,75 +207,48 @@ export async function startGitServer(stateDir: string, opts: GitServerOptions = 
     if (missing.length > 0) {
         throw new Error(`the git server needs: ${missing.join(", ")}`);
     }
-    const dir = path.join(path.resolve(stateDir), "git-server");
+    const dir = serverDir(stateDir);
     const reposDir = path.join(dir, "repos");
-    fs.mkdirSync(reposDir, { recursive: true });
-    const hostKey = path.join(dir, "ssh_host_ed25519_key");
-    if (!fs.existsSync(hostKey)) {
-        sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "sandbox-git-server", "-f", hostKey]);
-    }
-    const authorizedKeys = path.join(dir, "authorized_keys");
-    fs.writeFileSync(authorizedKeys, "", { mode: 0o600 });
-    const script = path.join(dir, "git-access.sh");
-    fs.writeFileSync(script, accessScript(onPath("git-shell")!, reposDir), { mode: 0o755 });
-
+    const files = writeServerFiles(dir, reposDir);
     const user = os.userInfo().username;
     const port = await freePort();
-    const config = path.join(dir, "sshd_config");
-    fs.writeFileSync(config, sshdConfig(dir, port, user));
-    // sshd refuses to start without its privilege separation directory.
-    fs.mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
-    sh(SSHD, ["-t", "-f", config]);
-    await stopPid(stateDir);
-    // -D: stay in the foreground so the pid file tracks it; -e: log to the log file.
-    startProcess(stateDir, PROCESS_NAME, SSHD, ["-D", "-e", "-f", config]);
-    await waitFor(`git server sshd on 127.0.0.1:${port}`, () => sshBanner(port), 15_000, path.join(stateDir, "logs", `${PROCESS_NAME}.log`));
-
-    const hostKeyLine = `[127.0.0.1]:${port} ${keyTypeAndBlob(fs.readFileSync(`${hostKey}.pub`, "utf8"))}`;
+    await startSshd(stateDir, dir, port, user);
+    const hostKeyLine = `[127.0.0.1]:${port} ${keyTypeAndBlob(fs.readFileSync(`${files.hostKey}.pub`, "utf8"))}`;
     const url = (name: string) => `ssh://${user}@127.0.0.1:${port}${reposDir}/${name}.git`;
     opts.log?.(`git server: ${url("<repo>")}`);
+    return { port, dir, url, hostKeyLine, knownHosts: `${hostKeyLine}\n`, ...keysAndRepositories(files, reposDir, url), stop: () => stopServer(stateDir) };
+}
+
+/** The server's authorized keys and its repositories, as a repository admin manages them. */
+function keysAndRepositories(
+    files: { authorizedKeys: string; script: string },
+    reposDir: string,
+    url: (name: string) => string,
+): Pick<GitServer, "addKey" | "removeKey" | "createRepository" | "repositoryDir"> {
+    const repositoryPath = (name: string) => path.join(reposDir, `${name}.git`);
     return {
-        port,
-        dir,
-        url,
-        hostKeyLine,
-        knownHosts: `${hostKeyLine}\n`,
         addKey(publicKey, access) {
-            const line = `restrict,command="${script} ${access.write ? "write" : "read"}" ${keyTypeAndBlob(publicKey)}\n`;
-            fs.appendFileSync(authorizedKeys, line);
+            const line = `restrict,command="${files.script} ${access.write ? "write" : "read"}" ${keyTypeAndBlob(publicKey)}\n`;
+            fs.appendFileSync(files.authorizedKeys, line);
         },
         removeKey(publicKey) {
             const blob = keyTypeAndBlob(publicKey);
             const kept = fs
-                .readFileSync(authorizedKeys, "utf8")
+                .readFileSync(files.authorizedKeys, "utf8")
                 .split("\n")
                 .filter((l) => l !== "" && !l.endsWith(` ${blob}`));
-            fs.writeFileSync(authorizedKeys, kept.map((l) => `${l}\n`).join(""), { mode: 0o600 });
+            fs.writeFileSync(files.authorizedKeys, kept.map((l) => `${l}\n`).join(""), { mode: 0o600 });
         },
         createRepository(name) {
             if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || name.includes("..")) {
                 throw new Error(`repository name "${name}" must be letters, digits, ".", "_" or "-"`);
             }
-            const repo = path.join(reposDir, `${name}.git`);
+            const repo = repositoryPath(name);
             if (!fs.existsSync(repo)) {
                 sh("git", ["init", "-q", "--bare", "-b", "main", repo]);
             }
             return url(name);
         },
-        stop: () => stopPid(stateDir),
+        repositoryDir: repositoryPath,
     };
-}
-
-/**
- * The sandbox's git server for `sandbox:up`: one repository "fleet" and a writable deploy key
- * (kept across restarts in the state directory) to use as the program's own key.
- */
-export async function startSandboxGitServer(stateDir: string): Promise<{ url: string; hostKeyLine: string; deployKeyFile: string }> {
-    const server = await startGitServer(stateDir, { log: (l) => console.error(`sandbox: ${l}`) });
-    const deployKeyFile = path.join(server.dir, "deploy_key");
-    if (!fs.existsSync(deployKeyFile)) {
-        sh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "sandbox-deploy-key", "-f", deployKeyFile]);
-    }
-    server.addKey(fs.readFileSync(`${deployKeyFile}.pub`, "utf8"), { write: true });
-    return { url: server.createRepository("fleet"), hostKeyLine: server.hostKeyLine, deployKeyFile };
 }

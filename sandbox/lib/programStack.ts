@@ -62,26 +62,48 @@ export function pluginSchemaFromCli(plugin: string, pulumiDir: string): string {
  * the kubernetes provider's dry runs find what a fresh environment refuses).
  */
 export async function programStack(o: ProgramStackOptions): Promise<Stack> {
-    const env = engineEnv(o.pulumiDir);
-    // The Automation API runs the `pulumi` it finds on this process's PATH.
-    process.env.PATH = env.PATH;
-    const stack = await LocalWorkspace.createOrSelectStack({ stackName: o.stackName, workDir: PROGRAM_DIR }, { envVars: env });
     const config: ConfigMap = {
-        clusterName: { value: o.clusterName },
-        gitUrl: { value: o.git.url },
-        knownHosts: { value: o.git.knownHosts },
-        deployKeyPrivateKey: { value: fs.readFileSync(o.git.privateKeyFile, "utf8"), secret: true },
+        ...connectionConfig(o),
         // The sandbox's key is registered writable: welkin-flux pushes with it.
         deployKeyWritable: { value: "true" },
-        kubeconfig: { value: fs.readFileSync(o.kubeconfigFile, "utf8"), secret: true },
     };
     for (const [k, v] of Object.entries(o.settings ?? {})) {
         config[k] = typeof v === "string" ? { value: v } : { value: v.secret, secret: true };
     }
-    await stack.setAllConfig(config);
+    const stack = await workspaceStack(PROGRAM_DIR, o.stackName, o.pulumiDir, config);
     if (o.structured !== undefined) {
         // As a user sets a list of objects: `pulumi config set --path 'patches[0].patch' ...`.
         await stack.setAllConfig(configPaths(o.structured, ""), true);
+    }
+    return stack;
+}
+
+/**
+ * The settings every program on the sandbox takes (this repository's, the YAML example): the
+ * cluster's name, the git repository with its host key, the deploy key and the kubeconfig, the
+ * last two secret.
+ */
+export function connectionConfig(o: Pick<ProgramStackOptions, "clusterName" | "git" | "kubeconfigFile">): ConfigMap {
+    return {
+        clusterName: { value: o.clusterName },
+        gitUrl: { value: o.git.url },
+        knownHosts: { value: o.git.knownHosts },
+        deployKeyPrivateKey: { value: fs.readFileSync(o.git.privateKeyFile, "utf8"), secret: true },
+        kubeconfig: { value: fs.readFileSync(o.kubeconfigFile, "utf8"), secret: true },
+    };
+}
+
+/**
+ * Creates (or selects) the stack of the program in workDir on the backend in pulumiDir, with the
+ * engine's environment, and sets `config`; the stack file is written beside the program.
+ */
+export async function workspaceStack(workDir: string, stackName: string, pulumiDir: string, config: ConfigMap): Promise<Stack> {
+    const env = engineEnv(pulumiDir);
+    // The Automation API runs the `pulumi` it finds on this process's PATH.
+    process.env.PATH = env.PATH;
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir }, { envVars: env });
+    if (Object.keys(config).length > 0) {
+        await stack.setAllConfig(config);
     }
     return stack;
 }

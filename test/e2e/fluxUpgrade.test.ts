@@ -3,19 +3,12 @@
 // v2.1.2 stored (10 of the 13 CRDs), and Welkin grants no customresourcedefinitions/status: the component
 // replaces such CRDs where no object of their kind exists, and refuses at preview where some do.
 import * as assert from "assert";
-import * as childProcess from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import * as yaml from "js-yaml";
 import { Stack } from "@pulumi/pulumi/automation";
 import { plannedCrds } from "../../components/crdStorage/resource";
-import { kubectl, Sandbox, setExtraCrds, startSandbox, tempStateDir } from "../../sandbox/lib/cluster";
-import { GitServer, gitServerPrerequisites, startGitServer } from "../../sandbox/lib/gitServer";
-import { destroyWithPreview, programStack, removeStackFile, upWithPreview } from "../../sandbox/lib/programStack";
-import { missingSandboxBinaries } from "../../sandbox/lib/toolchain";
+import { destroyWithPreview, upWithPreview } from "../../sandbox/lib/programStack";
 import { EXTERNAL_ARTIFACT_EXTRA_CRDS } from "../../sandbox/lib/welkinPlatform";
-import { stopSandboxAndClean } from "../support/e2eCleanup";
+import { sandboxFixture } from "../support/sandboxFixture";
 
 const STACK = "e2e-upgrade";
 /** The CRDs whose v2.1.2 storage version v2.9.4 no longer serves. */
@@ -34,50 +27,17 @@ const REPLACED = [
 
 describe("changing the Flux version of an installed stack (real program, as the application developer)", function () {
     this.timeout(600_000);
-    let sandbox: Sandbox | undefined;
-    let git: GitServer | undefined;
-    let work: string;
+    const fx = sandboxFixture(this, "the upgrade suite", { prefix: "welkin-flux-upgrade", needs: ["git"], keyComment: "e2e-upgrade", extraCrds: EXTERNAL_ARTIFACT_EXTRA_CRDS });
     let stack: Stack;
-    const pulumiDir = () => path.join(work, "pulumi");
-    const admin = (args: string[]) => kubectl(sandbox!.kubeconfigs.admin, args);
-    const dev = (args: string[], input?: string) => kubectl(sandbox!.kubeconfigs.developer, args, input);
+    const admin = (args: string[]) => fx.admin(args);
+    const dev = (args: string[], input?: string) => fx.dev(args, input);
     const crdVersion = (name: string) => admin(["get", "crd", name, "-o", "jsonpath={.metadata.labels.app\\.kubernetes\\.io/version}"]);
     const storedVersions = (name: string) => admin(["get", "crd", name, "-o", "jsonpath={.status.storedVersions}"]);
 
-    before(async function () {
-        const missing = [...missingSandboxBinaries(), ...gitServerPrerequisites()];
-        if (missing.length > 0) {
-            console.log(`    SKIPPED: the upgrade tests need the sandbox toolchain and a git server (missing ${missing.join(", ")}); run sandbox/toolchain/build.sh sandbox`);
-            this.skip();
-        }
-        work = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-flux-upgrade-"));
-        sandbox = await startSandbox(tempStateDir(), () => undefined);
-        setExtraCrds(sandbox, EXTERNAL_ARTIFACT_EXTRA_CRDS);
-        git = await startGitServer(sandbox.stateDir);
-        const url = git.createRepository("fleet");
-        const keyFile = path.join(work, "deploy_key");
-        childProcess.execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "e2e-upgrade", "-f", keyFile]);
-        git.addKey(fs.readFileSync(`${keyFile}.pub`, "utf8"), { write: true });
-        stack = await programStack({
-            stackName: STACK,
-            pulumiDir: pulumiDir(),
-            kubeconfigFile: sandbox.kubeconfigs.developer,
-            git: { url, knownHosts: git.knownHosts, privateKeyFile: keyFile },
-            clusterName: "sandbox",
-            settings: { fluxVersion: "v2.1.2" },
-        });
-        const up = await upWithPreview(STACK, pulumiDir());
+    before(async () => {
+        stack = await fx.programStack(STACK, { settings: { fluxVersion: "v2.1.2" } });
+        const up = await upWithPreview(STACK, fx.pulumiDir);
         assert.strictEqual(up.code, 0, up.stdout + up.stderr);
-    });
-
-    let failed = false;
-    afterEach(function () {
-        failed = failed || this.currentTest?.state === "failed";
-    });
-
-    after(async () => {
-        removeStackFile(STACK);
-        await stopSandboxAndClean(sandbox, work, { failed, prefix: "welkin-flux-upgrade" });
     });
 
     it("with objects of such a kind, the preview of v2.9.4 fails naming the CRD, the count and the administrator's step; nothing changes", async () => {
@@ -94,7 +54,7 @@ describe("changing the Flux version of an installed stack (real program, as the 
             assert.match(e.message, /flux migrate/);
             return true;
         });
-        const up = await upWithPreview(STACK, pulumiDir());
+        const up = await upWithPreview(STACK, fx.pulumiDir);
         assert.notStrictEqual(up.code, 0);
         for (const name of REPLACED) {
             assert.strictEqual(crdVersion(name), "v2.1.2", name);
@@ -109,7 +69,7 @@ describe("changing the Flux version of an installed stack (real program, as the 
         for (const name of REPLACED) {
             assert.match(preview.stdout, new RegExp(`replaceCrds[\\s\\S]*"${name.replace(/\./g, "\\.")}"`), preview.stdout);
         }
-        const up = await upWithPreview(STACK, pulumiDir());
+        const up = await upWithPreview(STACK, fx.pulumiDir);
         assert.strictEqual(up.code, 0, up.stdout + up.stderr);
         const served = new Map(plannedCrds("v2.9.4").map((c) => [c.name, c.versions]));
         for (const name of REPLACED) {
@@ -122,7 +82,7 @@ describe("changing the Flux version of an installed stack (real program, as the 
         assert.strictEqual(crdVersion("externalartifacts.source.toolkit.fluxcd.io"), "v2.9.4");
         // GitRepository's CRD was updated in place: our GitRepository is the same object.
         assert.strictEqual(admin(["get", "gitrepository.source.toolkit.fluxcd.io", "fleet-repo", "-n", "flux-system", "-o", "jsonpath={.metadata.uid}"]), uid);
-        const again = await upWithPreview(STACK, pulumiDir());
+        const again = await upWithPreview(STACK, fx.pulumiDir);
         assert.strictEqual(again.code, 0, again.stdout + again.stderr);
         assert.doesNotMatch(again.stdout, /created|replaced|deleted/);
     });
@@ -131,8 +91,8 @@ describe("changing the Flux version of an installed stack (real program, as the 
         await stack.setConfig("fluxVersion", { value: "v2.1.2" });
         await assert.rejects(stack.preview(), /fluxVersion v2\.1\.2 is older than the installed v2\.9\.4: downgrading Flux is refused/);
         await stack.setConfig("fluxVersion", { value: "v2.9.4" });
-        const destroyed = await destroyWithPreview(STACK, pulumiDir());
+        const destroyed = await destroyWithPreview(STACK, fx.pulumiDir);
         assert.strictEqual(destroyed.code, 0, destroyed.stdout + destroyed.stderr);
-        assert.deepStrictEqual(admin(["get", "crd", "-o", "name"]).split("\n").filter((c) => c.includes("toolkit.fluxcd.io")), []);
+        assert.deepStrictEqual(fx.fluxCrds(), []);
     });
 });

@@ -5,20 +5,17 @@
 import * as assert from "assert";
 import * as childProcess from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { Stack } from "@pulumi/pulumi/automation";
 import { resolveWelkinFluxConfig } from "../../components/config";
 import { KubeObject } from "../../components/kube/object";
 import { renderFluxManifests } from "../../components/render/fluxManifests";
-import { kubectl, Sandbox, startSandbox, stopSandbox, tempStateDir } from "../../sandbox/lib/cluster";
-import { GitServer, gitServerPrerequisites, startGitServer } from "../../sandbox/lib/gitServer";
-import { destroyWithPreview, programStack, removeStackFile, upWithPreview } from "../../sandbox/lib/programStack";
-import { missingSandboxBinaries } from "../../sandbox/lib/toolchain";
+import { kubectl } from "../../sandbox/lib/cluster";
+import { destroyWithPreview, upWithPreview } from "../../sandbox/lib/programStack";
 import { PRE_EXISTING_ADMIN } from "../../sandbox/lib/welkinPlatform";
-import { stopSandboxAndClean } from "../support/e2eCleanup";
 import { assertNoPlainSecrets } from "../support/plainSecrets";
+import { sandboxFixture } from "../support/sandboxFixture";
 
 const SA = (name: string) => ({ kind: "ServiceAccount", name, namespace: "flux-system" });
 const OTHER_CLIENT = { apiGroup: "rbac.authorization.k8s.io", kind: "User", name: "bob@example.com" };
@@ -26,73 +23,27 @@ const FOREIGN_FILE = "clusters/other/flux-system/gotk-sync.yaml";
 
 describe("the real program on the sandbox (real engine and kubernetes provider, as the application developer)", function () {
     this.timeout(600_000);
-    let sandbox: Sandbox | undefined;
-    let git: GitServer | undefined;
-    let work: string;
-    let repoUrl: string;
-    let keyFile: string;
+    const fx = sandboxFixture(this, "the real program", { prefix: "welkin-program", needs: ["git"], keyComment: "e2e" });
     let dev: Stack;
-    const stacks: string[] = [];
     const outputs: string[] = [];
 
-    const admin = (args: string[]) => kubectl(sandbox!.kubeconfigs.admin, args);
+    const admin = (args: string[]) => fx.admin(args);
     const subjects = (ns: string) => JSON.parse(admin(["get", "rolebinding", "extra-workload-admins", "-n", ns, "-o", "jsonpath={.subjects}"]) || "[]");
-    const bare = () => path.join(git!.dir, "repos", "fleet.git");
-    const repoGit = (args: string[], cwd?: string) => childProcess.execFileSync("git", args, { encoding: "utf8", cwd }).trim();
+    /** git in the repository "fleet" on the server, as its owner reads it. */
+    const repoGit = (args: string[]) => childProcess.execFileSync("git", ["--git-dir", fx.repository(), ...args], { encoding: "utf8" }).trim();
+    const tree = () => repoGit(["ls-tree", "-r", "--name-only", "main"]).split("\n");
     const ourConfig = () =>
         resolveWelkinFluxConfig("sandbox", {
             clusterName: "sandbox",
-            repository: { url: repoUrl },
-            knownHosts: git!.knownHosts,
-            deployKey: { privateKey: fs.readFileSync(keyFile, "utf8"), readOnly: false },
+            repository: { url: fx.repoUrl },
+            knownHosts: fx.git.knownHosts,
+            deployKey: { privateKey: fs.readFileSync(fx.keyFile, "utf8"), readOnly: false },
         });
 
-    async function newStack(name: string, settings: Record<string, string> = {}, cluster = { name: "sandbox", kubeconfigFile: "" }): Promise<Stack> {
-        stacks.push(name);
-        return programStack({
-            stackName: name,
-            pulumiDir: path.join(work, "pulumi"),
-            kubeconfigFile: cluster.kubeconfigFile || sandbox!.kubeconfigs.developer,
-            git: { url: repoUrl, knownHosts: git!.knownHosts, privateKeyFile: keyFile },
-            clusterName: cluster.name,
-            settings,
-        });
-    }
-
-    before(async function () {
-        const missing = [...missingSandboxBinaries(), ...gitServerPrerequisites()];
-        if (missing.length > 0) {
-            console.log(`    SKIPPED: the real program needs the sandbox toolchain and a git server (missing ${missing.join(", ")}); run sandbox/toolchain/build.sh sandbox`);
-            this.skip();
-        }
-        work = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-program-"));
-        sandbox = await startSandbox(tempStateDir(), () => undefined);
-        git = await startGitServer(sandbox.stateDir);
-        repoUrl = git.createRepository("fleet");
-        keyFile = path.join(work, "deploy_key");
-        childProcess.execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "e2e", "-f", keyFile]);
-        git.addKey(fs.readFileSync(`${keyFile}.pub`, "utf8"), { write: true });
+    before(async () => {
         // Another cluster's file, committed by someone else: welkin-flux must never touch it.
-        const clone = path.join(work, "foreign");
-        repoGit(["clone", "-q", bare(), clone]);
-        fs.mkdirSync(path.join(clone, path.dirname(FOREIGN_FILE)), { recursive: true });
-        fs.writeFileSync(path.join(clone, FOREIGN_FILE), "# another cluster's sync\n");
-        repoGit(["add", FOREIGN_FILE], clone);
-        repoGit(["-c", "user.name=other", "-c", "user.email=other@example.com", "commit", "-q", "-m", "another cluster"], clone);
-        repoGit(["push", "-q", "origin", "HEAD:main"], clone);
-        dev = await newStack("e2e-dev");
-    });
-
-    let failed = false;
-    afterEach(function () {
-        failed = failed || this.currentTest?.state === "failed";
-    });
-
-    after(async () => {
-        for (const s of stacks) {
-            removeStackFile(s);
-        }
-        await stopSandboxAndClean(sandbox, work, { failed, prefix: "welkin-program" });
+        fx.commit({ name: "other", email: "other@example.com" }, [{ path: FOREIGN_FILE, content: "# another cluster's sync\n" }], "another cluster");
+        dev = await fx.programStack("e2e-dev");
     });
 
     it("previews a fresh environment, then ups it with its preview: no error, no Forbidden, a subject added meanwhile kept", async () => {
@@ -108,7 +59,7 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
                 resolve();
             }, 3000),
         );
-        const up = await upWithPreview("e2e-dev", path.join(work, "pulumi")); // as users run it: with its preview
+        const up = await upWithPreview("e2e-dev", fx.pulumiDir); // as users run it: with its preview
         await other;
         outputs.push(up.stdout, up.stderr);
         assert.strictEqual(up.code, 0, up.stdout + up.stderr);
@@ -122,15 +73,14 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
 
     it("made every object of the procedure, with the content the render tests expect, and committed the three files in order", () => {
         assert.strictEqual(admin(["get", "subnamespaceanchor", "flux-system", "-n", "production", "-o", "jsonpath={.status.status}"]), "Ok");
-        const crds = admin(["get", "crd", "-o", "name"]).split("\n").filter((c) => c.includes("toolkit.fluxcd.io"));
-        assert.strictEqual(crds.length, 13);
+        assert.strictEqual(fx.fluxCrds().length, 13);
         for (const name of ["flux-all-controllers-role", "flux-source-controller-role"]) {
             admin(["get", "role", name, "-n", "production"]);
             admin(["get", "role", name, "-n", "flux-system"]); // propagated by HNC
         }
         const secret = JSON.parse(admin(["get", "secret", "fleet-auth", "-n", "flux-system", "-o", "json"])) as { data: Record<string, string> };
         assert.deepStrictEqual(Object.keys(secret.data).sort(), ["identity", "identity.pub", "known_hosts"]);
-        assert.strictEqual(Buffer.from(secret.data.known_hosts, "base64").toString(), git!.knownHosts);
+        assert.strictEqual(Buffer.from(secret.data.known_hosts, "base64").toString(), fx.git.knownHosts);
         const manifests = renderFluxManifests(ourConfig());
         for (const o of manifests.installObjects) {
             const live = JSON.parse(admin(["get", `${o.kind.toLowerCase()}.${o.apiVersion.includes("/") ? o.apiVersion.split("/")[0] : ""}`.replace(/\.$/, ""), o.metadata.name, "-n", "flux-system", "-o", "json"])) as KubeObject;
@@ -143,10 +93,10 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
             }
         }
         const gitRepository = yaml.load(admin(["get", "gitrepository", "fleet-repo", "-n", "flux-system", "-o", "yaml"])) as { spec: { url: string } };
-        assert.strictEqual(gitRepository.spec.url, repoUrl);
+        assert.strictEqual(gitRepository.spec.url, fx.repoUrl);
         admin(["wait", "-n", "flux-system", "deployment", "--all", "--for=condition=Available", "--timeout=60s"]);
 
-        const log = repoGit(["--git-dir", bare(), "log", "--format=%s", "main"]).split("\n").reverse();
+        const log = repoGit(["log", "--format=%s", "main"]).split("\n").reverse();
         assert.deepStrictEqual(log, [
             "another cluster",
             "welkin-flux: clusters/sandbox/flux-system/gotk-components.yaml (Flux v2.1.2)",
@@ -155,12 +105,12 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
         ]);
         const files = manifests.files;
         for (const f of [files.components, files.sync, files.kustomization]) {
-            assert.strictEqual(repoGit(["--git-dir", bare(), "show", `main:${f.path}`]) + "\n", f.content, f.path);
+            assert.strictEqual(repoGit(["show", `main:${f.path}`]) + "\n", f.content, f.path);
         }
     });
 
     it("changes nothing on a second up; refresh finds no drift; preview --expect-no-changes passes", async () => {
-        const again = await upWithPreview("e2e-dev", path.join(work, "pulumi"));
+        const again = await upWithPreview("e2e-dev", fx.pulumiDir);
         outputs.push(again.stdout, again.stderr);
         assert.strictEqual(again.code, 0, again.stdout + again.stderr);
         assert.match(again.stdout, /Resources:\s+43 unchanged\s+Updating[\s\S]*Resources:\s+43 unchanged\s+Duration/);
@@ -171,13 +121,13 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
     });
 
     it("keeps the private keys out of the state file and the engine's output", () => {
-        const stateDir = path.join(work, "pulumi", "state", ".pulumi", "stacks", "welkin-flux");
+        const stateDir = path.join(fx.pulumiDir, "state", ".pulumi", "stacks", "welkin-flux");
         const stored = fs.readFileSync(path.join(stateDir, "e2e-dev.json"), "utf8");
-        assertNoPlainSecrets([["the stored state", stored], ["the engine output", outputs.join("\n")]], keyFile, sandbox!.kubeconfigs.developer);
+        assertNoPlainSecrets([["the stored state", stored], ["the engine output", outputs.join("\n")]], fx.keyFile, fx.sandbox.kubeconfigs.developer);
     });
 
     it("fails a stack with a bad input at preview with the validation message, and creates nothing", async () => {
-        const bad = await newStack("e2e-bad", { syncInterval: "soon" });
+        const bad = await fx.programStack("e2e-bad", { settings: { syncInterval: "soon" } });
         await assert.rejects(bad.preview(), /Invalid arguments for WelkinFlux "sandbox" \(nothing was created\):\s+- syncInterval "soon" is not a Flux interval/);
         await assert.rejects(bad.up(), /syncInterval "soon" is not a Flux interval/);
         const resources = (await bad.exportStack()).deployment.resources ?? [];
@@ -186,7 +136,7 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
 
     it("refuses a second WelkinFlux on the same cluster at preview, naming the stack that owns flux-system, and creates nothing", async () => {
         for (const parentNamespace of ["production", "staging"]) {
-            const twin = await newStack(`e2e-twin-${parentNamespace}`, { parentNamespace });
+            const twin = await fx.programStack(`e2e-twin-${parentNamespace}`, { settings: { parentNamespace } });
             await assert.rejects(twin.preview(), (e: Error) => {
                 assert.match(e.message, /already exists.*it belongs to the WelkinFlux welkin-flux\/e2e-dev\/sandbox \(its anchor's welkin-flux\/owner annotation\)/s);
                 assert.match(e.message, /One WelkinFlux per cluster/);
@@ -199,42 +149,36 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
 
     it("shares the repository with a second environment (another cluster, parent staging); they coexist and destroy independently", async () => {
         // One stack per Welkin environment: each environment is its own cluster.
-        const second = await startSandbox(tempStateDir(), () => undefined);
-        try {
-            await newStack("e2e-staging", { parentNamespace: "staging" }, { name: "staging", kubeconfigFile: second.kubeconfigs.developer });
+        await fx.anotherSandbox(async (second) => {
+            await fx.programStack("e2e-staging", { settings: { parentNamespace: "staging" }, cluster: { name: "staging", kubeconfigFile: second.kubeconfigs.developer } });
             // A fresh environment, so its preview (the server-side dry runs) is what matters: the CLI's up.
-            const up = await upWithPreview("e2e-staging", path.join(work, "pulumi"));
+            const up = await upWithPreview("e2e-staging", fx.pulumiDir);
             assert.strictEqual(up.code, 0, up.stdout + up.stderr);
             assert.doesNotMatch(up.stdout + up.stderr, /forbidden/i);
             assert.strictEqual(kubectl(second.kubeconfigs.admin, ["get", "namespace", "flux-system", "-o", "jsonpath={.metadata.annotations.hnc\\.x-k8s\\.io/subnamespace-of}"]), "staging");
-            const tree = () => repoGit(["--git-dir", bare(), "ls-tree", "-r", "--name-only", "main"]).split("\n");
             const ours = (cluster: string) => ["gotk-components.yaml", "gotk-sync.yaml", "kustomization.yaml"].map((f) => `clusters/${cluster}/flux-system/${f}`);
             assert.deepStrictEqual(tree(), [FOREIGN_FILE, ...ours("sandbox"), ...ours("staging")]);
-            const stagingDestroyed = await destroyWithPreview("e2e-staging", path.join(work, "pulumi"));
+            const stagingDestroyed = await destroyWithPreview("e2e-staging", fx.pulumiDir);
             assert.strictEqual(stagingDestroyed.code, 0, stagingDestroyed.stdout + stagingDestroyed.stderr);
             assert.deepStrictEqual(tree(), [FOREIGN_FILE, ...ours("sandbox")]);
             assert.strictEqual(admin(["get", "namespace", "flux-system", "-o", "name"]).trim(), "namespace/flux-system", "the first environment lost flux-system");
             const again = await dev.preview({ expectNoChanges: true });
             assert.deepStrictEqual(Object.keys(again.changeSummary), ["same"]);
-        } finally {
-            await stopSandbox(second.stateDir);
-            fs.rmSync(second.stateDir, { recursive: true, force: true });
-        }
+        });
     });
 
     it("destroys within 2 minutes: nothing Terminating, no Flux CRD, only our files and subjects removed", async () => {
         const started = Date.now();
-        const destroyed = await destroyWithPreview("e2e-dev", path.join(work, "pulumi"));
+        const destroyed = await destroyWithPreview("e2e-dev", fx.pulumiDir);
         assert.strictEqual(destroyed.code, 0, destroyed.stdout + destroyed.stderr);
         assert.match(destroyed.stdout, /Previewing destroy \(e2e-dev\)[\s\S]*Destroying \(e2e-dev\)/);
         const seconds = (Date.now() - started) / 1000;
         assert.ok(seconds < 120, `destroy took ${seconds} s`);
         assert.strictEqual(admin(["get", "namespace", "flux-system", "--ignore-not-found", "-o", "name"]).trim(), "");
         assert.strictEqual(admin(["get", "namespaces", "-o", "jsonpath={.items[?(@.status.phase=='Terminating')].metadata.name}"]).trim(), "");
-        assert.deepStrictEqual(admin(["get", "crd", "-o", "name"]).split("\n").filter((c) => c.includes("toolkit.fluxcd.io")), []);
+        assert.deepStrictEqual(fx.fluxCrds(), []);
         assert.deepStrictEqual(subjects("production"), [PRE_EXISTING_ADMIN, OTHER_CLIENT]);
-        const tree = repoGit(["--git-dir", bare(), "ls-tree", "-r", "--name-only", "main"]).split("\n");
-        assert.deepStrictEqual(tree, [FOREIGN_FILE]);
+        assert.deepStrictEqual(tree(), [FOREIGN_FILE]);
         console.log(`      (destroy took ${seconds.toFixed(1)} s)`);
     });
 });

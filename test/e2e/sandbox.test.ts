@@ -4,15 +4,14 @@
 // for a developer without CRD rights and for a registry constraint that does not allow ghcr.io.
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { applyObjects, kubectl, Sandbox, startSandbox, stopSandbox, tempStateDir } from "../../sandbox/lib/cluster";
-import { missingSandboxBinaries, toolchainPath } from "../../sandbox/lib/toolchain";
+import { Stack } from "@pulumi/pulumi/automation";
+import { applyObjects } from "../../sandbox/lib/cluster";
 import { allowedReposConstraint, PRE_EXISTING_ADMIN } from "../../sandbox/lib/welkinPlatform";
 import { layoutTenantManifests } from "../../components/tenantLayout";
 import { buildFolder } from "../support/kustomize";
+import { sandboxFixture } from "../support/sandboxFixture";
 import { TENANT_OBJECTS } from "../support/tenant";
 
 const PROGRAM = path.join(__dirname, "programs", "welkin-dynamic");
@@ -20,58 +19,15 @@ const SA = (name: string) => ({ kind: "ServiceAccount", name, namespace: "flux-s
 
 describe("sandbox (tier 3: real kube-apiserver, HNC, kwok and Pulumi engine)", function () {
     this.timeout(600_000);
-    let sandbox: Sandbox | undefined;
-    let pulumiHome: string;
-    let backend: string;
+    const fx = sandboxFixture(this, "the sandbox suite", { prefix: "welkin-sandbox" });
 
-    before(async function () {
-        const missing = missingSandboxBinaries();
-        if (missing.length > 0) {
-            console.log(`    SKIPPED: the sandbox toolchain is not built (missing ${missing.join(", ")}); run sandbox/toolchain/build.sh`);
-            this.skip();
-        }
-        sandbox = await startSandbox(tempStateDir(), () => undefined);
-        pulumiHome = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-pulumi-home-"));
-        backend = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-pulumi-state-"));
-        // The Automation API runs the `pulumi` it finds on PATH.
-        process.env.PATH = toolchainPath();
-    });
-
-    let failed = false;
-    afterEach(function () {
-        failed = failed || this.currentTest?.state === "failed";
-    });
-
-    after(async () => {
-        if (sandbox !== undefined && failed) {
-            // Keep what the control plane logged, for the failure to be understood.
-            const kept = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-sandbox-failure-"));
-            fs.cpSync(path.join(sandbox.stateDir, "logs"), kept, { recursive: true });
-            console.log(`    sandbox logs kept in ${kept}`);
-        }
-        // The stack settings setConfig wrote beside the program (git-ignored): sandbox credentials.
-        for (const f of fs.readdirSync(PROGRAM).filter((f) => /^Pulumi\..+\.yaml$/.test(f))) {
-            fs.rmSync(path.join(PROGRAM, f));
-        }
-        if (sandbox !== undefined) {
-            await stopSandbox(sandbox.stateDir);
-            fs.rmSync(sandbox.stateDir, { recursive: true, force: true });
-            fs.rmSync(pulumiHome, { recursive: true, force: true });
-            fs.rmSync(backend, { recursive: true, force: true });
-        }
-    });
-
-    const dev = (args: string[]) => kubectl(sandbox!.kubeconfigs.developer, args);
-    const admin = (args: string[]) => kubectl(sandbox!.kubeconfigs.admin, args);
+    const dev = (args: string[]) => fx.dev(args);
+    const admin = (args: string[]) => fx.admin(args);
     const subjects = (ns: string) => JSON.parse(admin(["get", "rolebinding", "extra-workload-admins", "-n", ns, "-o", "jsonpath={.subjects}"]) || "[]");
 
-    async function stack(name: string, kubeconfigFile: string): Promise<Stack> {
-        const s = await LocalWorkspace.createOrSelectStack(
-            { stackName: name, workDir: PROGRAM },
-            { envVars: { PULUMI_HOME: pulumiHome, PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: "sandbox", PULUMI_SKIP_UPDATE_CHECK: "true" } },
-        );
-        await s.setConfig("kubeconfig", { value: fs.readFileSync(kubeconfigFile, "utf8"), secret: true });
-        return s;
+    /** A stack of the dynamic-steps program with this kubeconfig, on the run's backend. */
+    function stack(name: string, kubeconfigFile: string): Promise<Stack> {
+        return fx.workspaceStack(PROGRAM, name, { kubeconfig: { value: fs.readFileSync(kubeconfigFile, "utf8"), secret: true } });
     }
 
     it("gives the application developer Welkin's rights and nothing more", () => {
@@ -101,8 +57,8 @@ describe("sandbox (tier 3: real kube-apiserver, HNC, kwok and Pulumi engine)", f
         const asController = ["--as=system:serviceaccount:flux-system:kustomize-controller", "--as-group=system:serviceaccounts", "--as-group=system:serviceaccounts:flux-system"];
         const reconcile = (objects: unknown[]) => {
             const manifest = objects.map((o) => yaml.dump(o)).join("---\n");
-            kubectl(sandbox!.kubeconfigs.admin, [...asController, "apply", "--server-side", "--dry-run=server", "-f", "-"], manifest);
-            kubectl(sandbox!.kubeconfigs.admin, [...asController, "apply", "--server-side", "-f", "-"], manifest);
+            fx.admin([...asController, "apply", "--server-side", "--dry-run=server", "-f", "-"], manifest);
+            fx.admin([...asController, "apply", "--server-side", "-f", "-"], manifest);
         };
         try {
             assert.throws(() => reconcile(TENANT_OBJECTS), /rolebindings\.rbac\.authorization\.k8s\.io "app-reader"/);
@@ -121,7 +77,7 @@ describe("sandbox (tier 3: real kube-apiserver, HNC, kwok and Pulumi engine)", f
     });
 
     it("real engine: preview fails for a developer without CRD rights, naming the fix, and nothing is created", async () => {
-        const s = await stack("nocrd", sandbox!.kubeconfigs["developer-nocrd"]);
+        const s = await stack("nocrd", fx.sandbox.kubeconfigs["developer-nocrd"]);
         await assert.rejects(
             s.preview(),
             (e: Error) =>
@@ -135,9 +91,9 @@ describe("sandbox (tier 3: real kube-apiserver, HNC, kwok and Pulumi engine)", f
     });
 
     it("real engine: preview fails when the registry constraint does not allow ghcr.io/fluxcd", async () => {
-        applyObjects(sandbox!.kubeconfigs.admin, [allowedReposConstraint(["harbor.example.com/"], "deny")]);
+        applyObjects(fx.sandbox.kubeconfigs.admin, [allowedReposConstraint(["harbor.example.com/"], "deny")]);
         try {
-            const s = await stack("registry", sandbox!.kubeconfigs.developer);
+            const s = await stack("registry", fx.sandbox.kubeconfigs.developer);
             await assert.rejects(
                 s.preview(),
                 /the registry constraint "elastisys-require-harbor-registry" \(deny\) allows only harbor\.example\.com\/, not ghcr\.io\/fluxcd\/source-controller:v1\.1\.2/,

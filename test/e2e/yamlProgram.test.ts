@@ -4,18 +4,13 @@
 // outputs and messages a TypeScript program gets. Then as an npm user runs it: the example shipped
 // in the package, with the README's "From npm" `packages:` entry, in a project of its own.
 import * as assert from "assert";
-import * as childProcess from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { kubectl, Sandbox, startSandbox, tempStateDir } from "../../sandbox/lib/cluster";
-import { GitServer, gitServerPrerequisites, startGitServer } from "../../sandbox/lib/gitServer";
 import { destroyWithPreview, engineEnv, PROGRAM_DIR, upWithPreview } from "../../sandbox/lib/programStack";
-import { findBinary, missingSandboxBinaries } from "../../sandbox/lib/toolchain";
-import { stopSandboxAndClean } from "../support/e2eCleanup";
 import { sharedTarball, unpackAsDependency } from "../support/npmPack";
 import { assertNoPlainSecrets } from "../support/plainSecrets";
+import { sandboxFixture } from "../support/sandboxFixture";
 
 const EXAMPLE = path.join(PROGRAM_DIR, "examples", "yaml");
 const STACK = "e2e-yaml";
@@ -46,22 +41,18 @@ export function npmConsumerProgram(shippedExample: string, packagesEntry: string
 
 describe("WelkinFlux from Pulumi YAML (examples/yaml) on the sandbox", function () {
     this.timeout(600_000);
-    let sandbox: Sandbox | undefined;
-    let git: GitServer | undefined;
-    let work: string;
+    const fx = sandboxFixture(this, "the YAML program", { prefix: "welkin-flux-yaml", needs: ["git", "yaml"], keyComment: "e2e-yaml" });
     let stack: Stack;
-    let keyFile: string;
     const engineOutput: string[] = [];
     const timings: string[] = [];
-    const pulumiDir = () => path.join(work, "pulumi");
-    const admin = (args: string[]) => kubectl(sandbox!.kubeconfigs.admin, args);
+    const admin = (args: string[]) => fx.admin(args);
     let tarball: string | undefined;
     /**
      * A fresh project folder as `npm install welkin-flux` leaves it (packed once per run), holding
      * the shipped example with the README's npm entry. It fails when the package lacks the example.
      */
     const npmConsumer = (name: string): string => {
-        const project = path.join(work, name);
+        const project = path.join(fx.work, name);
         fs.mkdirSync(project);
         tarball ??= sharedTarball();
         const installed = unpackAsDependency(tarball, project);
@@ -78,49 +69,21 @@ describe("WelkinFlux from Pulumi YAML (examples/yaml) on the sandbox", function 
         return result;
     };
 
-    before(async function () {
-        const missing = [...missingSandboxBinaries(), ...gitServerPrerequisites(), ...(findBinary("pulumi-language-yaml") ? [] : ["pulumi-language-yaml (build.sh yaml)"])];
-        if (missing.length > 0) {
-            console.log(`    SKIPPED: the YAML program needs the sandbox toolchain, a git server and Pulumi YAML's language host (missing ${missing.join(", ")}); run sandbox/toolchain/build.sh sandbox yaml`);
-            this.skip();
-        }
-        work = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-flux-yaml-"));
-        sandbox = await startSandbox(tempStateDir(), () => undefined);
-        git = await startGitServer(sandbox.stateDir);
-        const url = git.createRepository("fleet");
-        keyFile = path.join(work, "deploy_key");
-        childProcess.execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "e2e-yaml", "-f", keyFile]);
-        git.addKey(fs.readFileSync(`${keyFile}.pub`, "utf8"), { write: true });
-        const env = engineEnv(pulumiDir());
-        process.env.PATH = env.PATH;
-        stack = await LocalWorkspace.createOrSelectStack({ stackName: STACK, workDir: EXAMPLE }, { envVars: env });
-        await stack.setAllConfig({
-            clusterName: { value: "sandbox" },
-            gitUrl: { value: url },
-            knownHosts: { value: git.knownHosts },
-            deployKeyPrivateKey: { value: fs.readFileSync(keyFile, "utf8"), secret: true },
-            kubeconfig: { value: fs.readFileSync(sandbox.kubeconfigs.developer, "utf8"), secret: true },
-        });
+    before(async () => {
+        stack = await fx.workspaceStack(EXAMPLE, STACK, fx.connectionConfig());
     });
 
-    let failed = false;
-    afterEach(function () {
-        failed = failed || this.currentTest?.state === "failed";
-    });
-
-    after(async () => {
-        fs.rmSync(path.join(EXAMPLE, `Pulumi.${STACK}.yaml`), { force: true });
+    after(() => {
         if (timings.length > 0) {
             console.log(`      timings: ${timings.join(", ")}`);
         }
-        await stopSandboxAndClean(sandbox, work, { failed, prefix: "welkin-flux-yaml" });
     });
 
     it("previews a fresh stack, then ups it with its preview, as the developer", async () => {
         const preview = await timed("fresh preview", () => stack.preview());
         engineOutput.push(preview.stdout, preview.stderr);
         assert.ok((preview.changeSummary.create ?? 0) > 40, JSON.stringify(preview.changeSummary));
-        const up = await timed("up", () => upWithPreview(STACK, pulumiDir(), { cwd: EXAMPLE }));
+        const up = await timed("up", () => upWithPreview(STACK, fx.pulumiDir, { cwd: EXAMPLE }));
         engineOutput.push(up.stdout, up.stderr);
         assert.strictEqual(up.code, 0, up.stdout + up.stderr);
         assert.doesNotMatch(up.stdout + up.stderr, /forbidden/i);
@@ -137,12 +100,12 @@ describe("WelkinFlux from Pulumi YAML (examples/yaml) on the sandbox", function 
     });
 
     it("keeps the private key and the kubeconfig secret across the language boundary (state file and engine output)", () => {
-        const stored = fs.readFileSync(path.join(pulumiDir(), "state", ".pulumi", "stacks", "welkin-flux-yaml", `${STACK}.json`), "utf8");
-        assertNoPlainSecrets([["the stored state", stored], ["the engine output", engineOutput.join("\n")]], keyFile, sandbox!.kubeconfigs.developer);
+        const stored = fs.readFileSync(path.join(fx.pulumiDir, "state", ".pulumi", "stacks", "welkin-flux-yaml", `${STACK}.json`), "utf8");
+        assertNoPlainSecrets([["the stored state", stored], ["the engine output", engineOutput.join("\n")]], fx.keyFile, fx.sandbox.kubeconfigs.developer);
     });
 
     it("changes nothing on a second up", async () => {
-        const up = await timed("no-op up", () => upWithPreview(STACK, pulumiDir(), { cwd: EXAMPLE }));
+        const up = await timed("no-op up", () => upWithPreview(STACK, fx.pulumiDir, { cwd: EXAMPLE }));
         assert.strictEqual(up.code, 0, up.stdout + up.stderr);
         assert.doesNotMatch(up.stdout, /created|updated|replaced|deleted/);
     });
@@ -150,7 +113,7 @@ describe("WelkinFlux from Pulumi YAML (examples/yaml) on the sandbox", function 
     it("with the plugin from the npm package (node_modules/welkin-flux/bin), previews the deployed stack with nothing to create, delete or replace", async () => {
         const project = npmConsumer("from-npm");
         fs.copyFileSync(path.join(EXAMPLE, `Pulumi.${STACK}.yaml`), path.join(project, `Pulumi.${STACK}.yaml`));
-        const fromNpm = await LocalWorkspace.selectStack({ stackName: STACK, workDir: project }, { envVars: engineEnv(pulumiDir()) });
+        const fromNpm = await LocalWorkspace.selectStack({ stackName: STACK, workDir: project }, { envVars: engineEnv(fx.pulumiDir) });
         const preview = await timed("preview with the packaged plugin", () => fromNpm.preview({ diff: true }));
         engineOutput.push(preview.stdout, preview.stderr);
         // Same schema, same construction: the packaged plugin plans what the checkout's applied.
@@ -175,39 +138,31 @@ describe("WelkinFlux from Pulumi YAML (examples/yaml) on the sandbox", function 
     });
 
     it("destroys everything it made", async () => {
-        const destroyed = await timed("destroy", () => destroyWithPreview(STACK, pulumiDir(), { cwd: EXAMPLE }));
+        const destroyed = await timed("destroy", () => destroyWithPreview(STACK, fx.pulumiDir, { cwd: EXAMPLE }));
         assert.strictEqual(destroyed.code, 0, destroyed.stdout + destroyed.stderr);
         assert.strictEqual(admin(["get", "subnamespaceanchor", "-n", "production", "-o", "name"]).trim(), "");
-        assert.deepStrictEqual(admin(["get", "crd", "-o", "name"]).split("\n").filter((c) => c.includes("toolkit.fluxcd.io")), []);
+        assert.deepStrictEqual(fx.fluxCrds(), []);
     });
 
     // After the checkout's stack is gone: one Flux per cluster (flux-system, its CRDs).
     it("as an npm user: the shipped example with the README's packages: entry, in a fresh project, previews, ups with its preview and destroys", async () => {
         const project = npmConsumer("consumer");
-        const url = git!.createRepository("consumer");
-        const consumer = await LocalWorkspace.createOrSelectStack({ stackName: NPM_STACK, workDir: project }, { envVars: engineEnv(pulumiDir()) });
-        await consumer.setAllConfig({
-            clusterName: { value: "sandbox" },
-            gitUrl: { value: url },
-            knownHosts: { value: git!.knownHosts },
-            deployKeyPrivateKey: { value: fs.readFileSync(keyFile, "utf8"), secret: true },
-            kubeconfig: { value: fs.readFileSync(sandbox!.kubeconfigs.developer, "utf8"), secret: true },
-        });
+        const consumer = await fx.workspaceStack(project, NPM_STACK, fx.connectionConfig(fx.git.createRepository("consumer")));
         const preview = await timed("npm project: fresh preview", () => consumer.preview({ diff: true }));
         assert.ok((preview.changeSummary.create ?? 0) > 40, JSON.stringify(preview.changeSummary));
         assert.match(preview.stdout, /\+ welkin-flux:index:WelkinFlux: \(create\)/, preview.stdout);
-        const up = await timed("npm project: up", () => upWithPreview(NPM_STACK, pulumiDir(), { cwd: project }));
+        const up = await timed("npm project: up", () => upWithPreview(NPM_STACK, fx.pulumiDir, { cwd: project }));
         assert.strictEqual(up.code, 0, up.stdout + up.stderr);
         assert.doesNotMatch(up.stdout + up.stderr, /forbidden/i);
-        const stored = fs.readFileSync(path.join(pulumiDir(), "state", ".pulumi", "stacks", "welkin-flux-yaml", `${NPM_STACK}.json`), "utf8");
-        assertNoPlainSecrets([["the npm project's state", stored], ["its engine output", [preview.stdout, preview.stderr, up.stdout, up.stderr].join("\n")]], keyFile, sandbox!.kubeconfigs.developer);
+        const stored = fs.readFileSync(path.join(fx.pulumiDir, "state", ".pulumi", "stacks", "welkin-flux-yaml", `${NPM_STACK}.json`), "utf8");
+        assertNoPlainSecrets([["the npm project's state", stored], ["its engine output", [preview.stdout, preview.stderr, up.stdout, up.stderr].join("\n")]], fx.keyFile, fx.sandbox.kubeconfigs.developer);
         const outputs = await consumer.outputs();
         assert.strictEqual(outputs.gitRepositoryName.value, "consumer-repo");
         assert.strictEqual(admin(["get", "subnamespaceanchor", "flux-system", "-n", "production", "-o", "jsonpath={.status.status}"]), "Ok");
         assert.strictEqual(admin(["get", "gitrepositories.source.toolkit.fluxcd.io", "-n", "flux-system", "-o", "name"]).trim(), "gitrepository.source.toolkit.fluxcd.io/consumer-repo");
-        const destroyed = await timed("npm project: destroy", () => destroyWithPreview(NPM_STACK, pulumiDir(), { cwd: project }));
+        const destroyed = await timed("npm project: destroy", () => destroyWithPreview(NPM_STACK, fx.pulumiDir, { cwd: project }));
         assert.strictEqual(destroyed.code, 0, destroyed.stdout + destroyed.stderr);
         assert.strictEqual(admin(["get", "subnamespaceanchor", "-n", "production", "-o", "name"]).trim(), "");
-        assert.deepStrictEqual(admin(["get", "crd", "-o", "name"]).split("\n").filter((c) => c.includes("toolkit.fluxcd.io")), []);
+        assert.deepStrictEqual(fx.fluxCrds(), []);
     });
 });
