@@ -1,0 +1,122 @@
+// What the bench prints: the table of medians, the targets and whether each is met, and where a
+// fresh up's time goes (from the engine's events).
+import { EngineEvent } from "@pulumi/pulumi/automation";
+import { median, Samples } from "./measure";
+
+const FACTOR = 1.5;
+const STATE_LIMIT_BYTES = 1_500_000;
+/** Measured by others earlier, on another machine and day: printed as reference, not as measured. */
+const REFERENCE = { emptyPreview: 1.08, emptyUp: 1.15, onePreview: 1.74, oneUp: 1.76 };
+
+const ROWS: [string, string[]][] = [
+    ["(a) empty program", ["a preview", "a no-op up (CLI, with preview)", "a no-op up (Automation up(), no preview)"]],
+    ["(b) one-resource program (ConfigMap)", ["b preview", "b no-op up (CLI, with preview)", "b no-op up (Automation up(), no preview)"]],
+    [
+        "(c) manual procedure, kubectl as the developer",
+        [
+            "c kubectl steps (total)",
+            "  anchor + wait Ok",
+            "  13 CRDs + wait Established",
+            "  4 Roles/RoleBindings",
+            "  git Secret",
+            "  apply --server-side install objects",
+            "  delegation patch",
+            "  rollout status",
+            "c kubectl teardown (total)",
+            "  delegation unpatch",
+            "  delete install objects",
+            "  delete git Secret",
+            "  delete Roles/RoleBindings",
+            "  delete CRDs",
+            "  delete anchor",
+        ],
+    ],
+    ["ours: index.ts on the sandbox", ["ours preview (steady stack)", "ours no-op up (CLI, with preview)", "ours no-op up (Automation up(), no preview)", "ours destroy", "ours up, fresh environment (CLI, with preview)"]],
+];
+
+export function fmt(s: number): string {
+    return `${s.toFixed(2)} s`;
+}
+
+export function printTable(samples: Samples, runs: number, stateBytes: number[]): void {
+    const width = 52;
+    console.log(`\nwelkin-flux benchmark on the sandbox: medians of ${runs} run${runs === 1 ? "" : "s"} (seconds)\n`);
+    console.log(`${"".padEnd(width)}${"median".padStart(9)}   runs`);
+    for (const [title, names] of ROWS) {
+        console.log(title);
+        for (const n of names) {
+            const label = n.replace(/^(a|b|c|ours) /, "");
+            const xs = samples.of(n);
+            console.log(`  ${label.padEnd(width - 2)}${(xs.length > 0 ? fmt(median(xs)) : "-").padStart(9)}   ${xs.map((x) => x.toFixed(2)).join(" ")}`);
+        }
+    }
+    console.log(`  ${"state file after up".padEnd(width - 2)}${`${(median(stateBytes) / 1024).toFixed(0)} KiB`.padStart(9)}   ${stateBytes.map((b) => `${b} B`).join(" ")}`);
+}
+
+export function printTargets(samples: Samples, stateBytes: number[]): void {
+    const med = (row: string) => samples.median(row);
+    const oneUp = med("b no-op up (CLI, with preview)");
+    const targets: [string, number, number, string][] = [
+        ["preview", med("ours preview (steady stack)"), FACTOR * med("b preview"), "1.5 × one-resource preview"],
+        ["no-op up (with preview)", med("ours no-op up (CLI, with preview)"), FACTOR * oneUp, "1.5 × one-resource no-op up"],
+        ["no-op up (Automation up(), no preview) [extra]", med("ours no-op up (Automation up(), no preview)"), FACTOR * med("b no-op up (Automation up(), no preview)"), "1.5 × one-resource Automation up()"],
+        ["up, fresh environment", med("ours up, fresh environment (CLI, with preview)"), FACTOR * (med("c kubectl steps (total)") + oneUp), "1.5 × (kubectl steps + one-resource no-op up)"],
+        ["destroy", med("ours destroy"), FACTOR * (med("c kubectl teardown (total)") + oneUp), "1.5 × (kubectl teardown + one-resource no-op up)"],
+    ];
+    console.log("\nTargets");
+    for (const [what, ours, limit, rule] of targets) {
+        console.log(`  ${what.padEnd(48)} ${fmt(ours).padStart(9)} ≤ ${fmt(limit).padStart(9)}  (${rule})  ${ours <= limit ? "met" : "NOT met"}`);
+    }
+    const state = median(stateBytes);
+    console.log(`  ${"state file size".padEnd(48)} ${`${(state / 1e6).toFixed(3)} MB`.padStart(9)} ≤ ${"1.500 MB".padStart(9)}  (1.5 MB = 1,500,000 bytes)  ${state <= STATE_LIMIT_BYTES ? "met" : "NOT met"}`);
+
+    console.log(
+        `\nReference (measured by others earlier, not in this run): empty program preview ${fmt(REFERENCE.emptyPreview)}, no-op up ${fmt(REFERENCE.emptyUp)}; ` +
+            `one-resource program preview ${fmt(REFERENCE.onePreview)}, no-op up ${fmt(REFERENCE.oneUp)}.`,
+    );
+}
+
+// ---- the engine's events of one fresh up: where the time goes --------------------------------
+
+export interface TimedEvent {
+    at: number;
+    event: EngineEvent;
+}
+
+interface StepTiming {
+    urn: string;
+    op: string;
+    seconds: number;
+}
+
+function slowestSteps(events: TimedEvent[], count: number): StepTiming[] {
+    const started = new Map<string, { at: number; op: string }>();
+    const steps: StepTiming[] = [];
+    for (const { at, event } of events) {
+        const pre = event.resourcePreEvent?.metadata;
+        if (pre !== undefined && pre.op !== "same" && (pre.new?.custom ?? pre.old?.custom) === true) {
+            started.set(pre.urn, { at, op: pre.op });
+        }
+        const done = event.resOutputsEvent?.metadata ?? event.resOpFailedEvent?.metadata;
+        if (done !== undefined && started.has(done.urn)) {
+            const s = started.get(done.urn)!;
+            steps.push({ urn: done.urn, op: s.op, seconds: (at - s.at) / 1000 });
+            started.delete(done.urn);
+        }
+    }
+    return steps.sort((a, b) => b.seconds - a.seconds).slice(0, count);
+}
+
+function shortUrn(urn: string): string {
+    // urn:pulumi:<stack>::<project>::<type chain>::<name>
+    const parts = urn.split("::");
+    const type = (parts[2] ?? "").split("$").pop() ?? "";
+    return `${type} ${parts[3] ?? urn}`;
+}
+
+export function printSlowestSteps(events: TimedEvent[], firstSeconds: number): void {
+    console.log(`\nWhere a fresh up's time goes: the 5 slowest resource steps of the first up (Automation up(), ${firstSeconds.toFixed(1)} s, times between the engine's events as received)`);
+    for (const s of slowestSteps(events, 5)) {
+        console.log(`  ${fmt(s.seconds).padStart(8)}  ${s.op.padEnd(7)} ${shortUrn(s.urn)}`);
+    }
+}
