@@ -1,5 +1,5 @@
-// The field rules of the settings, shared by config/ and the git target's provider: each returns
-// the problems it finds (or []) as messages naming the field, the value and the fix.
+// The field rules of the settings: each returns the problems it finds (or []) as messages naming
+// the field, the value and the fix.
 import { DEFAULT_BRANCH, DEFAULT_SYNC_INTERVAL } from "./defaults";
 import { FLUX_DURATION_PATTERN, parseGoDuration } from "./goDuration";
 
@@ -98,22 +98,4 @@ export function knownHostsProblems(field: string, value: unknown): string[] {
         return [`${field} line ${q(bad[0])} is not a known_hosts entry: expected "<host> <key-type> <base64-key>", e.g. "github.com ssh-ed25519 AAAA...".`];
     }
     return [];
-}
-
-/** ssh://[user@]host[:port]/path or scp-like user@host:path — the forms git sends over SSH. */
-export function sshUrlProblem(url: unknown): string | undefined {
-    if (typeof url !== "string" || url === "") {
-        return "url is required (ssh://git@host[:port]/owner/repo.git or git@host:owner/repo.git)";
-    }
-    // A leading "-" would be read by git or ssh as an option.
-    if (url.startsWith("-") || /\s/.test(url)) {
-        return `url "${url}" must not start with "-" or contain whitespace`;
-    }
-    if (/^ssh:\/\/([^@/\s]+@)?[^@/:\s]+(:\d+)?\/.+/.test(url)) {
-        return undefined;
-    }
-    if (/^[^@/:\s]+@[^@/:\s]+:[^/].*/.test(url) || /^[^@/:\s]+@[^@/:\s]+:\/.+/.test(url)) {
-        return undefined;
-    }
-    return `url "${url}" is not an SSH git URL: use ssh://git@host[:port]/owner/repo.git or git@host:owner/repo.git (https:// and local paths are not supported here)`;
 }

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RepositoryArgs } from "../args";
 import { DEFAULT_BRANCH, DEFAULT_GITHUB_HOST, FLUX_NAMESPACE } from "./defaults";
 import { branchNameProblems, knownHostsProblems, DNS1123_LABEL, GITHUB_OWNER, GITHUB_REPOSITORY, PATH_SEGMENT, q, SSH_HOST } from "./fieldProblems";
-import { sshUrlProblem } from "./fieldProblems";
+import { sshUrlProblem } from "./sshUrl";
 import { ownKeyProblems } from "../keys/ownKey";
 import { asSecret, Resolved } from "./resolved";
 

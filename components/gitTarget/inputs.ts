@@ -2,7 +2,7 @@
 // into Pulumi state with the dynamic provider, so it may use nothing but Node built-ins and the
 // package's own pure modules.
 
-import { sshUrlProblem } from "../config/fieldProblems";
+import { sshUrlProblem } from "../config/sshUrl";
 
 export interface GitFile {
     path: string;
