@@ -14,6 +14,7 @@ import { Author, commitAs, repositoryHead, RepositoryFile } from "./gitCommits";
 import { GitServer, sshKeygen } from "./gitServer";
 import { connectionConfig, PROGRAM_DIR, programStack, ProgramStackOptions, workspaceStack } from "./programStack";
 import { FLEET, missingPrerequisites, Need, SANDBOX_CLUSTER, SandboxWithGit, startSandboxWithGit, startWelkinSandbox } from "./sandboxWithGit";
+import { stopWhenOwnerDies } from "./processes";
 import { toolchainPath } from "./toolchain";
 import { ExtraCrds } from "./welkinPlatform";
 
@@ -68,6 +69,8 @@ export class SandboxFixture {
             process.env.PATH = toolchainPath();
             const stateDir = tempStateDir();
             this.stateDirs.add(stateDir);
+            // Before anything starts: a run killed at any point leaves no sandbox behind.
+            stopWhenOwnerDies(stateDir);
             if (this.needs.includes("git")) {
                 const key = { file: path.join(work, "deploy_key"), comment: this.options.keyComment ?? this.options.prefix };
                 const withGit = await startSandboxWithGit(stateDir, key, { extraCrds: this.options.extraCrds, installSshd: this.options.installSshd });
@@ -177,6 +180,7 @@ export class SandboxFixture {
     async anotherSandbox<T>(use: (sandbox: Sandbox) => Promise<T>): Promise<T> {
         const stateDir = tempStateDir();
         this.stateDirs.add(stateDir);
+        stopWhenOwnerDies(stateDir);
         try {
             return await use(await startSandbox(stateDir, () => undefined));
         } finally {

@@ -18,6 +18,38 @@ export function startProcess(stateDir: string, name: string, command: string, ar
     return child.pid!;
 }
 
+// Waits while the owner runs, then stops every process with a pid file in the sandbox's folder
+// (read then, so it covers processes started later): TERM to each process group, KILL 10 s later.
+// It keeps its own pid file there (startSandbox empties the folder when it starts), so
+// stopProcesses stops it with the rest; it never makes the folder again once it is removed.
+const OWNER_WATCH = `
+owner=$1; dir=$2; pids="$2/pids"; self=$$
+while kill -0 "$owner" 2>/dev/null; do
+    if [ -d "$dir" ] && [ ! -e "$pids/owner-watch.pid" ]; then mkdir -p "$pids" && echo "$self" > "$pids/owner-watch.pid"; fi
+    sleep 1
+done
+signal_all() {
+    for f in "$pids"/*.pid; do
+        [ -e "$f" ] || continue
+        p=$(cat "$f")
+        [ "$p" = "$self" ] || kill "-$1" "-$p" 2>/dev/null
+    done
+}
+signal_all TERM
+sleep 10
+signal_all KILL
+`;
+
+/**
+ * Ties the processes the sandbox in stateDir starts (now or later) to the process `ownerPid`:
+ * when the owner dies without stopping them (a test run killed by its timeout, a bench killed with
+ * kill -9), a detached watcher stops them all. For runs whose sandbox must not outlive them (the
+ * end-to-end tests, the bench), not for `npm run demo` or `sandbox:up`, whose sandbox stays up.
+ */
+export function stopWhenOwnerDies(stateDir: string, ownerPid: number = process.pid): number {
+    return startProcess(stateDir, "owner-watch", "sh", ["-c", OWNER_WATCH, "owner-watch", String(ownerPid), path.resolve(stateDir)]);
+}
+
 /** Is the process with this pid still running? */
 export function alive(pid: number): boolean {
     try {
