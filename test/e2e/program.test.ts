@@ -129,7 +129,9 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
     it("fails a stack with a bad input at preview with the validation message, and creates nothing", async () => {
         const bad = await fx.programStack("e2e-bad", { settings: { syncInterval: "soon" } });
         await assert.rejects(bad.preview(), /Invalid arguments for WelkinFlux "sandbox" \(nothing was created\):\s+- syncInterval "soon" is not a Flux interval/);
-        await assert.rejects(bad.up(), /syncInterval "soon" is not a Flux interval/);
+        const up = await upWithPreview("e2e-bad", fx.pulumiDir); // as users run it: with its preview
+        assert.notStrictEqual(up.code, 0, "the up must fail");
+        assert.match(up.stdout + up.stderr, /syncInterval "soon" is not a Flux interval/);
         const resources = (await bad.exportStack()).deployment.resources ?? [];
         assert.ok(resources.every((r: { type: string }) => r.type.startsWith("pulumi:")), `created: ${resources.map((r: { type: string }) => r.type).join(", ")}`);
     });

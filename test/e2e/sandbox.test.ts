@@ -8,6 +8,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { Stack } from "@pulumi/pulumi/automation";
 import { applyObjects } from "../../sandbox/lib/cluster";
+import { upWithPreview } from "../../sandbox/lib/programStack";
 import { allowedReposConstraint, PRE_EXISTING_ADMIN } from "../../sandbox/lib/welkinPlatform";
 import { layoutTenantManifests } from "../../components/tenantLayout";
 import { buildFolder } from "../support/kustomize";
@@ -84,7 +85,10 @@ describe("sandbox (tier 3: real kube-apiserver, HNC, kwok and Pulumi engine)", f
                 /Welkin preflight for parent namespace "production" found 1 problem\(s\); nothing was changed/.test(e.message) &&
                 /you may not create CustomResourceDefinitions: ask the platform administrator to enable Welkin's self-managed cluster resources/.test(e.message),
         );
-        await assert.rejects(s.up(), /you may not create CustomResourceDefinitions/);
+        // `pulumi up` as users run it, with its preview (the Automation API's up() skips the preview).
+        const up = await upWithPreview("nocrd", fx.pulumiDir, { cwd: PROGRAM });
+        assert.notStrictEqual(up.code, 0, "the up must fail");
+        assert.match(up.stdout + up.stderr, /you may not create CustomResourceDefinitions/);
         assert.deepStrictEqual(subjects("production"), [PRE_EXISTING_ADMIN]);
         const resources = (await s.exportStack()).deployment.resources ?? [];
         assert.ok(!resources.some((r: { type: string }) => r.type.includes("AdminDelegation")), "no delegation may be created");
