@@ -15,8 +15,13 @@ const ANCHOR_READY_STATUS = "Ok";
 export const ANCHOR_OWNER_ANNOTATION = "welkin-flux/owner";
 
 /** `<project>/<stack>/<component name>`: the WelkinFlux the anchor belongs to. */
+export function anchorOwnerOf(project: string, stack: string, componentName: string): string {
+    return `${project}/${stack}/${componentName}`;
+}
+
+/** The owner for a WelkinFlux of the running program. */
 export function anchorOwner(componentName: string): string {
-    return `${pulumi.getProject()}/${pulumi.getStack()}/${componentName}`;
+    return anchorOwnerOf(pulumi.getProject(), pulumi.getStack(), componentName);
 }
 
 export function subnamespaceAnchorObject(parentNamespace: string, namespace: string, owner: string) {

@@ -10,7 +10,7 @@ import { fluxCrds } from "../../components/flux/bundle";
 import { KubeObject } from "../../components/kube/object";
 import { renderFluxManifests } from "../../components/render/fluxManifests";
 import { welkinFluxRoles } from "../../components/render/welkinRoles";
-import { subnamespaceAnchorObject } from "../../components/steps/fluxNamespace";
+import { anchorOwnerOf, subnamespaceAnchorObject } from "../../components/steps/fluxNamespace";
 import { kubectl } from "../lib/cluster";
 import { SandboxFixture } from "../lib/fixture";
 import { BenchError, Samples } from "./measure";
@@ -32,8 +32,8 @@ export interface Procedure {
 
 /**
  * The objects of the procedure, from the component's pure renderers, for the cluster `clusterName`
- * of the stack `stackName` of this repository's program (the anchor names its WelkinFlux as that
- * stack's does: anchorOwner reads the project and stack of a running program, which the bench is not).
+ * of the stack `stackName` of this repository's program. The anchor names its WelkinFlux as that
+ * stack's does; the bench is no running program, so it names the project and stack itself.
  */
 export function manualProcedure(fx: SandboxFixture, clusterName: string, stackName: string): Procedure {
     const config = resolveWelkinFluxConfig(clusterName, {
@@ -47,7 +47,7 @@ export function manualProcedure(fx: SandboxFixture, clusterName: string, stackNa
     fs.writeFileSync(knownHostsFile, fx.git.knownHosts);
     const procedure: Procedure = {
         dev: fx.sandbox.kubeconfigs.developer,
-        anchor: subnamespaceAnchorObject(PARENT, FLUX_NS, `welkin-flux/${stackName}/${clusterName}`),
+        anchor: subnamespaceAnchorObject(PARENT, FLUX_NS, anchorOwnerOf("welkin-flux", stackName, clusterName)),
         crds: fluxCrds(config.fluxVersion),
         roles: welkinFluxRoles(PARENT, FLUX_NS),
         installObjects,
