@@ -10,6 +10,7 @@ import { inferSchema } from "../components/providerHost";
 import { pluginSchemaFromCli } from "../sandbox/lib/programStack";
 import { findBinary } from "../sandbox/lib/toolchain";
 import { assertSameSurface } from "./support/componentSchema";
+import { readmeBlock } from "./support/readme";
 import { sharedTarball } from "./support/npmPack";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -17,16 +18,6 @@ const PULUMI_PACKAGES = ["@pulumi/pulumi", "@pulumi/kubernetes", "@pulumi/github
 
 function run(command: string, args: string[], cwd: string): string {
     return childProcess.execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 << 20 });
-}
-
-/** The first ```ts block under "## Using the component" in the README. */
-export function readmeUsageSnippet(): string {
-    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-    const section = readme.split(/^## Using the component$/m)[1];
-    assert.ok(section, "README.md has no '## Using the component' section");
-    const m = /```ts\n([\s\S]*?)```/.exec(section);
-    assert.ok(m, "README.md's usage section has no ```ts block");
-    return m[1];
 }
 
 describe("npm package", function () {
@@ -94,7 +85,7 @@ describe("npm package", function () {
         for (const p of PULUMI_PACKAGES) {
             assert.ok(!fs.existsSync(path.join(consumer, "node_modules", "welkin-flux", "node_modules", p)), `welkin-flux brought its own ${p}`);
         }
-        fs.writeFileSync(path.join(consumer, "index.ts"), readmeUsageSnippet());
+        fs.writeFileSync(path.join(consumer, "index.ts"), readmeBlock("## Using the component", "ts"));
         fs.writeFileSync(
             path.join(consumer, "tsconfig.json"),
             JSON.stringify({ compilerOptions: { strict: true, target: "ES2020", module: "commonjs", esModuleInterop: true, skipLibCheck: true, types: ["node"] }, files: ["index.ts"] }),

@@ -5,6 +5,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import * as ts from "typescript";
 import { CONCURRENCY, RESOURCES, SCHEDULING } from "./support/patchExamples";
+import { readmeSection } from "./support/readme";
 
 const ROOT = path.resolve(__dirname, "..");
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -30,9 +31,7 @@ function publicReadonlyProperties(file: string, className: string): string[] {
 
 /** The backticked names in the first column of the table under a heading. */
 function tableNames(heading: string): string[] {
-    const section = readme.split(new RegExp(`^${heading.replace(/[()]/g, "\\$&")}$`, "m"))[1];
-    assert.ok(section, `README.md has no "${heading}" section`);
-    const lines = section.split("\n");
+    const lines = readmeSection(heading).split("\n");
     const start = lines.findIndex((l) => l.startsWith("|"));
     const end = lines.findIndex((l, i) => i > start && !l.startsWith("|"));
     const rows = lines.slice(start + 2, end === -1 ? undefined : end);

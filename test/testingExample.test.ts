@@ -13,20 +13,12 @@ import { describeOwnPrivateKey } from "../components/keys/ownKey";
 import { MOCKED_TYPES, mockKeyMaterial, outputValue, WelkinFluxMocks, welkinFluxMocks } from "../components/testing";
 import { WelkinFlux } from "../components/welkinFlux";
 import { sharedTarball, unpackAsDependency } from "./support/npmPack";
+import { readmeBlock } from "./support/readme";
 
 const ROOT = path.resolve(__dirname, "..");
 const README = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
 const KNOWN_HOSTS = "git.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 const HEX40 = /^[0-9a-f]{40}$/;
-
-/** The body of the first ```<lang> block of the README section under `heading` (up to the next `## `). */
-function readmeBlock(heading: string, lang: string): string {
-    const section = README.split(new RegExp(`^${heading}$`, "m"))[1]?.split(/^## /m)[0];
-    assert.ok(section, `README.md has no "${heading}" section`);
-    const m = new RegExp("```" + lang + "\\n([\\s\\S]*?)```").exec(section);
-    assert.ok(m, `README.md's "${heading}" has no \`\`\`${lang} block`);
-    return m[1];
-}
 
 function sshKeygenAvailable(): boolean {
     try {

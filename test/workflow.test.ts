@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import { readmeSection } from "./support/readme";
 
 const ROOT = path.resolve(__dirname, "..");
 const WORKFLOW_FILE = process.env.WELKIN_FLUX_WORKFLOW ?? path.join(ROOT, ".github/workflows/pulumi.yml");
@@ -410,9 +411,7 @@ describe("the pull-request workflow (.github/workflows/pulumi.yml)", () => {
     });
 
     it("is described by the README: every secret and variable it reads is named there", () => {
-        const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-        const section = readme.split(/^## Pull-request previews and deploys \(GitHub Actions\)$/m)[1]?.split(/^## /m)[0];
-        assert.ok(section, "README.md has the section");
+        const section = readmeSection("## Pull-request previews and deploys (GitHub Actions)");
         const named = new Set([...section.matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((m) => m[1]));
         const text = JSON.stringify(workflow);
         const read = new Set([...Object.values(workflow.jobs).flatMap((job) => [...secretsOf(job)]), ...[...text.matchAll(/vars\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1])]);
