@@ -107,6 +107,7 @@ const flux = new WelkinFlux(
         fluxVersion: config.get("fluxVersion"),
         componentsExtra: config.getObject<FluxExtraComponent[]>("componentsExtra"),
         syncInterval: config.get("syncInterval"),
+        readinessTimeout: config.get("readinessTimeout"),
         deployKey: {
             privateKey: ownKey,
             algorithm,

@@ -1,5 +1,5 @@
 // The base of the component's own dynamic providers (components/kube/clusterProvider.ts), and the
-// four providers built on it as the engine runs them: serialized into the state by Pulumi's
+// five providers built on it as the engine runs them: serialized into the state by Pulumi's
 // closure serializer and loaded from that text alone.
 import * as assert from "assert";
 import * as fs from "fs";
@@ -11,6 +11,8 @@ import { resolveWelkinFluxConfig } from "../components/config";
 import { crdStorageProvider } from "../components/crdStorage/provider";
 import { plannedCrds } from "../components/crdStorage/resource";
 import { diffStoringAccess, pollUntil } from "../components/kube/clusterProvider";
+import { podAdmissionProvider } from "../components/podAdmission/provider";
+import { controllerPods } from "../components/podAdmission/resource";
 import { preflightProvider } from "../components/preflight/provider";
 import { renderFluxManifests } from "../components/render/fluxManifests";
 import { preflightPlan } from "../components/steps/preflight";
@@ -63,6 +65,7 @@ describe("cluster resources' providers (kube/clusterProvider.ts)", () => {
             [delegationProvider, {}, delegation],
             [crdStorageProvider, storage, { ...storage, replaceCrds: undefined }],
             [teardownProvider, {}, teardown],
+            [podAdmissionProvider, {}, { namespace: "flux-system", pods: controllerPods(renderFluxManifests(config).installObjects), access }],
         ];
         for (const [provider, olds, news] of cases) {
             const loaded = await fromState(provider);

@@ -44,7 +44,7 @@ describe("the component schema (for Pulumi YAML, Python, Go, C#)", function () {
         );
         assert.deepStrictEqual(Object.keys(r.inputProperties).sort(), inputs.sort());
         assert.deepStrictEqual(Object.keys(r.properties).sort(), outputs.sort());
-        assert.strictEqual(inputs.length, 19);
+        assert.strictEqual(inputs.length, 20);
         assert.strictEqual(outputs.length, 13);
         for (const [name, p] of [...Object.entries(r.inputProperties), ...Object.entries(r.properties)]) {
             assert.ok((p.description ?? "").length > 10, `${name} has no description`);

@@ -34,6 +34,7 @@ describe("resolveWelkinFluxConfig", () => {
         assert.strictEqual(c.fluxVersion, "v2.1.2");
         assert.deepStrictEqual(c.componentsExtra, []);
         assert.strictEqual(c.syncInterval, "1m0s");
+        assert.strictEqual(c.readinessTimeout, "5m");
         assert.deepStrictEqual(c.deployKey, { privateKey: undefined, algorithm: "ED25519", rsaBits: 4096, readOnly: true, title: "flux-dev", rotation: undefined });
         assert.deepStrictEqual(c.lockdown, { noCrossNamespaceRefs: false, noRemoteBases: false, defaultServiceAccount: undefined });
         assert.deepStrictEqual(c.names, { gitRepository: "fleet-infra-repo", kustomization: "fleet-infra-repo", gitSecret: "fleet-infra-auth" });
@@ -135,6 +136,20 @@ describe("resolveWelkinFluxConfig", () => {
             { ...valid, componentsExtra: ["image-reflector-controller"] },
             `componentsExtra ["image-reflector-controller"]: welkin-flux bundles Flux with the default components or with both image controllers together; set componentsExtra to ["image-reflector-controller","image-automation-controller"] or leave it empty.`,
         );
+    });
+
+    it("bounds every wait of up by readinessTimeout, 30s to 1h, naming the field and the fix", () => {
+        assert.strictEqual(resolveWelkinFluxConfig("f", { ...valid, readinessTimeout: "15m" }).readinessTimeout, "15m");
+        assert.strictEqual(resolveWelkinFluxConfig("f", { ...valid, readinessTimeout: "1m30s" }).readinessTimeout, "1m30s");
+        for (const bad of ["5 minutes", "5d", "-1m", "", "300"]) {
+            assertOneProblem({ ...valid, readinessTimeout: bad }, `readinessTimeout ${JSON.stringify(bad)} is not a duration: use a Go duration such as "5m" (the default), "90s" or "1h".`);
+        }
+        for (const outside of ["10s", "2h"]) {
+            assertOneProblem(
+                { ...valid, readinessTimeout: outside },
+                `readinessTimeout "${outside}" is outside 30s–1h: pods cannot start in less than 30 s, and an up waiting longer than an hour for a controller is stuck, not slow.`,
+            );
+        }
     });
 
     it("rejects bad intervals", () => {

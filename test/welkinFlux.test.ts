@@ -41,6 +41,7 @@ const T = {
     delegation: "pulumi-nodejs:dynamic/welkin-flux:AdminDelegation",
     preflight: "pulumi-nodejs:dynamic/welkin-flux:Preflight",
     teardown: "pulumi-nodejs:dynamic/welkin-flux:FluxObjectsTeardown",
+    podAdmission: "pulumi-nodejs:dynamic/welkin-flux:FluxPodAdmission",
     crdStorage: "pulumi-nodejs:dynamic/welkin-flux:FluxCrdStorage",
     secret: "kubernetes:core/v1:Secret",
     serviceAccount: "kubernetes:core/v1:ServiceAccount",
@@ -110,6 +111,7 @@ describe("WelkinFlux (unit, mocks)", () => {
             [T.kustomization]: 1,
             [T.teardown]: 1,
             [T.crdStorage]: 1,
+            [T.podAdmission]: 1,
         });
         assert.deepStrictEqual(mocks.ofType(T.crd).map((r) => meta(r).name).sort(), [...WELKIN_ALLOWED_FLUX_CRDS].sort());
     });
@@ -284,6 +286,11 @@ describe("WelkinFlux (unit, mocks)", () => {
         // Controllers after their ServiceAccounts; sync objects after the controllers (so destroy
         // deletes them while the controllers still clear their finalizers).
         assertBefore(mocks.ofType(T.serviceAccount), mocks.ofType(T.deployment));
+        // The cluster is asked to admit the controllers' pods after their ServiceAccounts exist and before their Deployments.
+        const [admission] = mocks.ofType(T.podAdmission);
+        assertBefore([...prerequisites, ...mocks.ofType(T.serviceAccount), ...mocks.ofType(T.networkPolicy)], admission);
+        assertBefore(admission, mocks.ofType(T.deployment));
+        assert.deepStrictEqual((admission.inputs.pods as { deployment: string }[]).map((p) => p.deployment).sort(), ["helm-controller", "kustomize-controller", "notification-controller", "source-controller"]);
         assertBefore(mocks.ofType(T.deployment), [...mocks.ofType(T.gitRepository), ...mocks.ofType(T.kustomization)]);
         for (const binding of mocks.ofType(T.roleBinding)) {
             const roleName = (binding.inputs.roleRef as { name: string }).name;

@@ -164,6 +164,12 @@ export interface WelkinFluxArgs {
     componentsExtra?: FluxExtraComponent[];
     /** How often Flux fetches the repository and reconciles (Go duration). Default `1m`. */
     syncInterval?: string;
+    /**
+     * How long `pulumi up` waits for the cluster (the anchor Ok, each CRD Established, the
+     * controllers available, their Services' endpoints) before failing with the reason (Go
+     * duration, 30s–1h). Default `5m`, as `flux bootstrap --timeout`; raise it where images pull slowly.
+     */
+    readinessTimeout?: string;
     /** The SSH key Flux fetches with: generated (ED25519 by default) or your own `privateKey`. */
     deployKey?: DeployKeyArgs;
     /** `known_hosts` for the git server. Default: github.com's published SSH host keys; required with `repository.url`. */

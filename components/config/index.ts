@@ -12,8 +12,10 @@ import { NamespacesConfig, resolveNamespaces } from "./namespaces";
 import { PatchesConfig, resolvePatches } from "./patches";
 import { Resolved } from "./resolved";
 import { ClusterConfig, RepositoryConfig, resolveCluster, resolveRepository } from "./repository";
+import { resolveWaits, WaitsConfig } from "./waits";
 
 export { DEFAULT_BRANCH, DEFAULT_PARENT_NAMESPACE, DEFAULT_RSA_BITS, DEFAULT_SYNC_INTERVAL, FLUX_NAMESPACE } from "./defaults";
+export { DEFAULT_READINESS_TIMEOUT } from "./waits";
 export { branchNameProblems, intervalProblems, knownHostsProblems, namespaceNameProblems } from "./fieldProblems";
 
 export type WelkinFluxConfig = ClusterConfig &
@@ -22,7 +24,8 @@ export type WelkinFluxConfig = ClusterConfig &
     DistributionConfig &
     ControllersConfig &
     PatchesConfig &
-    PreflightConfig & {
+    PreflightConfig &
+    WaitsConfig & {
         deployKey: DeployKeyConfig;
         /** Accepted but worth telling the user about (surfaced with pulumi.log.warn). */
         warnings: string[];
@@ -78,6 +81,7 @@ export function resolveWelkinFluxConfig(name: string, args: WelkinFluxArgs): Wel
     const controllers = take(resolveControllers(a.lockdown, a.registry, a.imagePullSecret));
     const patches = take(resolvePatches(a.patches));
     const checks = take(resolvePreflight(a.kubeconfig, a.kubeContext, a.preflight, a.policyChecks));
+    const waits = take(resolveWaits(a.readinessTimeout));
     problems.push(...parts.flatMap((p) => p.problems), ...pushCredentialProblems(repository, deployKey));
     if (problems.length > 0) {
         throw new WelkinFluxArgsError(name, problems);
@@ -90,6 +94,7 @@ export function resolveWelkinFluxConfig(name: string, args: WelkinFluxArgs): Wel
         ...controllers,
         ...patches,
         ...checks,
+        ...waits,
         deployKey,
         warnings: parts.flatMap((p) => p.warnings ?? []),
     };

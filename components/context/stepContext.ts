@@ -23,3 +23,14 @@ export interface StepContext {
 export function childOptions(ctx: StepContext, ...dependsOn: pulumi.Resource[]): pulumi.CustomResourceOptions {
     return { parent: ctx.parent, dependsOn: [...ctx.dependsOn, ...dependsOn] };
 }
+
+/**
+ * A child the kubernetes provider awaits (the anchor Ok, a CRD Established, a Deployment
+ * available, a Service's endpoints): its options with the create and update wait bounded by
+ * `readinessTimeout`, so a cluster that never gets there fails the up with the provider's reason
+ * instead of waiting its default 10 minutes.
+ */
+export function awaitedChildOptions(ctx: StepContext, ...dependsOn: pulumi.Resource[]): pulumi.CustomResourceOptions {
+    const bound = ctx.config.readinessTimeout;
+    return { ...childOptions(ctx, ...dependsOn), customTimeouts: { create: bound, update: bound } };
+}

@@ -4,7 +4,7 @@
 // cannot update in place are replaced when no object of their kind exists, and the preview
 // fails, before anything changes, when objects do.
 import * as pulumi from "@pulumi/pulumi";
-import { childOptions, StepContext } from "../context/stepContext";
+import { awaitedChildOptions, childOptions, StepContext } from "../context/stepContext";
 import { FluxCrdStorage, plannedCrds } from "../crdStorage/resource";
 import { fluxCrds } from "../flux/bundle";
 import { withFieldKnownAfter } from "../kube/knownAfter";
@@ -17,7 +17,7 @@ export function createFluxCrds(ctx: StepContext): { crds: pulumi.CustomResource[
     const { name, config, access } = ctx;
     const storage = new FluxCrdStorage(`${name}-crd-storage`, { fluxVersion: config.fluxVersion, crds: plannedCrds(config.fluxVersion), access }, childOptions(ctx));
     const crds = fluxCrds(config.fluxVersion).map((crd) =>
-        kubeObjectResource(`${name}-crd-${crd.metadata.name}`, withFieldKnownAfter(crd, ["metadata", "labels", VERSION_LABEL], storage), childOptions(ctx, storage)),
+        kubeObjectResource(`${name}-crd-${crd.metadata.name}`, withFieldKnownAfter(crd, ["metadata", "labels", VERSION_LABEL], storage), awaitedChildOptions(ctx, storage)),
     );
     return { crds };
 }

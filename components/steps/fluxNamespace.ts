@@ -2,7 +2,7 @@
 // create Namespaces on Welkin, but may create SubnamespaceAnchors in their namespaces.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { childOptions, StepContext } from "../context/stepContext";
+import { awaitedChildOptions, StepContext } from "../context/stepContext";
 
 /** The anchor's status.status once HNC has created the namespace (others: Missing, Conflict, Forbidden). */
 const ANCHOR_READY_STATUS = "Ok";
@@ -43,6 +43,6 @@ export function subnamespaceAnchorObject(parentNamespace: string, namespace: str
 /** The anchor: everything in flux-system depends on it, and takes a value through it (kube/knownAfter.ts). */
 export function createFluxNamespace(ctx: StepContext): { anchor: k8s.apiextensions.CustomResource } {
     const { name, config } = ctx;
-    const anchor = new k8s.apiextensions.CustomResource(`${name}-anchor`, subnamespaceAnchorObject(config.parentNamespace, config.namespace, anchorOwner(name)), childOptions(ctx));
+    const anchor = new k8s.apiextensions.CustomResource(`${name}-anchor`, subnamespaceAnchorObject(config.parentNamespace, config.namespace, anchorOwner(name)), awaitedChildOptions(ctx));
     return { anchor };
 }

@@ -2,15 +2,18 @@
 // starts and then reconciles the very same objects from git.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { childOptions, StepContext } from "../context/stepContext";
+import { awaitedChildOptions, childOptions, StepContext } from "../context/stepContext";
 import { withFieldKnownAfter } from "../kube/knownAfter";
 import { KubeObject } from "../kube/object";
 import { kubeObjectResource, objectResourceName } from "../kube/objectResource";
+import { controllerPods, FluxPodAdmission } from "../podAdmission/resource";
 import { SYNC_KINDS } from "../render/gotkSync";
 
 export interface InstalledFlux {
     /** ServiceAccounts and NetworkPolicies: what the controllers' pods need to start. */
     supporting: pulumi.CustomResource[];
+    /** The cluster asked to admit one pod of each controller, before their Deployments are applied. */
+    admission: FluxPodAdmission;
     controllers: pulumi.CustomResource[];
     services: pulumi.CustomResource[];
     /** The objects of gotk-sync.yaml. */
@@ -34,11 +37,19 @@ const INSTANCE_LABEL = "app.kubernetes.io/instance";
  */
 export function installFlux(ctx: StepContext, inputs: { objects: KubeObject[]; anchor: pulumi.CustomResource; prerequisites: pulumi.Resource[] }): InstalledFlux {
     const { objects, anchor, prerequisites } = inputs;
+    const options = (o: KubeObject, dependsOn: pulumi.Resource[]) =>
+        o.kind === "Deployment" || o.kind === "Service" ? awaitedChildOptions(ctx, ...dependsOn) : childOptions(ctx, ...dependsOn);
     const create = (o: KubeObject, dependsOn: pulumi.Resource[]) =>
-        kubeObjectResource(objectResourceName(ctx.name, o), withFieldKnownAfter(o, ["metadata", "labels", INSTANCE_LABEL], anchor), childOptions(ctx, ...dependsOn));
+        kubeObjectResource(objectResourceName(ctx.name, o), withFieldKnownAfter(o, ["metadata", "labels", INSTANCE_LABEL], anchor), options(o, dependsOn));
     const isSupporting = (o: KubeObject) => o.kind !== "Deployment" && o.kind !== "Service" && !SYNC_KINDS.includes(o.kind);
     const supporting = objects.filter(isSupporting).map((o) => create(o, prerequisites));
-    const controllers = objects.filter((o) => o.kind === "Deployment").map((o) => create(o, [...prerequisites, ...supporting]));
+    // After the ServiceAccounts it checks for, before the Deployments it speaks for.
+    const admission = new FluxPodAdmission(
+        `${ctx.name}-pod-admission`,
+        { namespace: ctx.config.namespace, pods: controllerPods(objects), access: ctx.access },
+        childOptions(ctx, ...prerequisites, ...supporting),
+    );
+    const controllers = objects.filter((o) => o.kind === "Deployment").map((o) => create(o, [...prerequisites, ...supporting, admission]));
     // The kubernetes provider waits until a Service has endpoints. Created after the Deployments
     // (which it awaits Available), a Service finds its pods at once instead of waiting for them.
     const services = objects.filter((o) => o.kind === "Service").map((o) => create(o, [...prerequisites, ...controllers]));
@@ -50,5 +61,5 @@ export function installFlux(ctx: StepContext, inputs: { objects: KubeObject[]; a
     const syncResource = (kind: string, after: pulumi.Resource[] = []) =>
         create(syncObject(objects, kind), [...prerequisites, ...controllers, ...after]) as k8s.apiextensions.CustomResource;
     const kustomization = syncResource("Kustomization");
-    return { supporting, controllers, services, sync: { gitRepository: syncResource("GitRepository", [kustomization]), kustomization } };
+    return { supporting, admission, controllers, services, sync: { gitRepository: syncResource("GitRepository", [kustomization]), kustomization } };
 }
