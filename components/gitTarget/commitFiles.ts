@@ -27,7 +27,21 @@ export interface PushHooks {
     beforePush?: (attempt: number) => void | Promise<void>;
 }
 
-const MAX_PUSH_ATTEMPTS = 5;
+export const MAX_PUSH_ATTEMPTS = 5;
+const RETRY_BASE_MS = 1000;
+
+/**
+ * The wait before try `attempt` (from 2): RETRY_BASE_MS x 2^(attempt-2), half of it fixed and half
+ * random. Retrying at once loses every try to a teammate whose pushes come about one try apart
+ * (each retry starts just after their next push lands: seen with pushes every second against
+ * tries of 0.8 s), and to any burst of pushes longer than five tries take on a fast machine. The
+ * doubling waits make the tries span at least 0.5 + 1 + 2 + 4 = 7.5 s whatever the machine's
+ * speed, and the random half breaks that lockstep, as between two stacks retrying together.
+ */
+function retryDelayMs(attempt: number): number {
+    const ceiling = RETRY_BASE_MS * 2 ** (attempt - 2);
+    return ceiling / 2 + (ceiling / 2) * Math.random();
+}
 
 /**
  * Makes the work tree the remote branch's head (a depth-1 fetch: we only need its tree), or an
@@ -122,9 +136,17 @@ async function removeFiles(s: GitSession, change: Change): Promise<void> {
     await git(s, ["commit", "-q", "--no-verify", "-m", change.removeMessage(present)]);
 }
 
-/** A push refused because the branch moved ("fetch first", "non-fast-forward"), as opposed to a refused key or a hook. */
+/**
+ * A push refused because the branch moved, as opposed to a refused key or a hook: refused by our
+ * git ("fetch first", "non-fast-forward"), or by the server when another push that saw the same
+ * head updated the branch first, between its advertisement and our ref update ("cannot lock ref
+ * ... is at X but expected Y"; about one simultaneous push in ten on the test server, every time
+ * when a pre-receive hook takes a while).
+ */
 export function isStaleRejection(output: string): boolean {
-    return /(^|[\s\t])\[rejected\]/m.test(output) && /fetch first|non-fast-forward|stale info/i.test(output);
+    const refusedHere = /(^|[\s\t])\[rejected\]/m.test(output) && /fetch first|non-fast-forward|stale info/i.test(output);
+    const lostOnServer = /\[remote rejected\][^\n]*\(failed to update ref\)/.test(output) && /cannot lock ref '[^'\n]+': is at [0-9a-f]+ but expected [0-9a-f]+/.test(output);
+    return refusedHere || lostOnServer;
 }
 
 async function push(s: GitSession, branch: string): Promise<"pushed" | "stale"> {
@@ -141,11 +163,14 @@ async function push(s: GitSession, branch: string): Promise<"pushed" | "stale"> 
 
 /**
  * Applies the change on top of the remote head and pushes it, never forced. When the branch
- * moved between our fetch and our push, fetch its new head and redo the commits on it, up to
- * MAX_PUSH_ATTEMPTS times.
+ * moved between our fetch and our push, wait (retryDelayMs), fetch its new head and redo the
+ * commits on it, up to MAX_PUSH_ATTEMPTS times.
  */
 export async function applyChange(s: GitSession, branch: string, change: Change, hooks: PushHooks = {}): Promise<ChangeResult> {
     for (let attempt = 1; attempt <= MAX_PUSH_ATTEMPTS; attempt++) {
+        if (attempt > 1) {
+            await new Promise((resolve) => setTimeout(resolve, retryDelayMs(attempt)));
+        }
         const remoteHead = await checkoutRemoteBranch(s, branch);
         const commits = await writeFiles(s, change);
         await removeFiles(s, change);
