@@ -3,7 +3,7 @@
 // Node built-ins only: serialized into Pulumi state with the provider.
 import * as fs from "fs";
 import * as path from "path";
-import { explainGitFailure, git, GitSession } from "./gitSession";
+import { explainSessionFailure, git, GitSession } from "./gitSession";
 import { FileCommit, GitFile } from "./inputs";
 
 export interface Change {
@@ -58,7 +58,7 @@ async function checkoutRemoteBranch(s: GitSession, branch: string): Promise<stri
     }
     // Only "no such branch" means an empty repository; anything else (key, host key, path) is an error.
     if (!/couldn't find remote ref/i.test(fetch.stderr)) {
-        throw new Error(explainGitFailure(s.url, `fetching branch "${branch}" of`, `${fetch.stderr}\n${fetch.stdout}`));
+        throw new Error(explainSessionFailure(s, `fetching branch "${branch}" of`, `${fetch.stderr}\n${fetch.stdout}`, branch));
     }
     await startEmptyBranch(s, branch);
     return "";
@@ -158,7 +158,7 @@ async function push(s: GitSession, branch: string): Promise<"pushed" | "stale"> 
     if (isStaleRejection(output)) {
         return "stale";
     }
-    throw new Error(explainGitFailure(s.url, `push to branch "${branch}" of`, output));
+    throw new Error(explainSessionFailure(s, `push to branch "${branch}" of`, output, branch));
 }
 
 /**

@@ -20,6 +20,8 @@ export interface GitSession {
     /** Temp root holding ssh/ (key, known_hosts) and work/ (the repository); removed by closeSession. */
     root: string;
     work: string;
+    /** The private key's file, 0600, for naming the key (fingerprint, comment) in errors. */
+    keyFile: string;
     env: NodeJS.ProcessEnv;
     /** Texts that must never appear in an error message (the key and its lines). */
     secrets: string[];
@@ -102,7 +104,7 @@ function openSession(url: string, creds: GitCredentials, author: GitAuthor): Git
     const key = creds.privateKey.endsWith("\n") ? creds.privateKey : `${creds.privateKey}\n`;
     fs.writeFileSync(keyFile, key, { mode: 0o600 });
     fs.writeFileSync(knownHostsFile, creds.knownHosts.endsWith("\n") ? creds.knownHosts : `${creds.knownHosts}\n`, { mode: 0o600 });
-    return { url, root, work, env: gitEnv(keyFile, knownHostsFile, author), secrets: secretFragments(creds.privateKey) };
+    return { url, root, work, keyFile, env: gitEnv(keyFile, knownHostsFile, author), secrets: secretFragments(creds.privateKey) };
 }
 
 function closeSession(s: GitSession): void {
@@ -122,20 +124,83 @@ export function run(command: string, args: string[], opts: { cwd?: string; env?:
     });
 }
 
+/** What a failure message can name besides the repository. */
+export interface FailureContext {
+    /** The branch we pushed to. */
+    branch?: string;
+    /** The key as `ssh-keygen -l` shows it: its SHA256 fingerprint, comment and type. */
+    key?: string;
+}
+
+const PUBLICKEY_REFUSED = /Permission denied \(publickey/i;
+// Failures before the server took any git command: nothing can have been pushed.
+const UNREACHABLE = /Could not resolve hostname|Connection refused|Connection timed out|No route to host|Network is unreachable|kex_exchange_identification/i;
+
+/** "host port N" from the URL (ssh:// with or without a port, or scp-like, port 22). */
+function hostAndPort(url: string): string {
+    const full = url.match(/^ssh:\/\/(?:[^@/]+@)?([^@/:]+)(?::(\d+))?\//);
+    if (full !== null) {
+        return `${full[1]} port ${full[2] ?? "22"}`;
+    }
+    const scp = url.match(/^(?:[^@/:]+@)?([^@/:]+):/);
+    return scp !== null ? `${scp[1]} port 22` : url;
+}
+
+/** Where and why the connection failed: ssh's own "connect to host H port N: reason" (it may differ from the URL through ssh config), else the URL's host and port. */
+function unreachableServer(url: string, output: string): string | undefined {
+    const reason = output.match(UNREACHABLE);
+    if (reason === null) {
+        return undefined;
+    }
+    const connect = output.match(/connect to host (\S+) port (\d+): ([^\r\n]+)/);
+    return connect !== null ? `${connect[1]} port ${connect[2]} (${connect[3].trim()})` : `${hostAndPort(url)} (${reason[0]})`;
+}
+
 /**
- * A git failure in words a user can act on, naming the repository. The SSH failures users hit are
- * a wrong/unregistered key and a host key missing from knownHosts.
+ * A ref update the server itself refused for a hook or a protection rule, as GitHub ("protected
+ * branch hook declined"), GitLab, Gitea and Bitbucket ("pre-receive hook declined") and a plain
+ * `update` hook ("hook declined") report it: its reason, else undefined.
  */
-export function explainGitFailure(url: string, action: string, output: string): string {
-    const said = output.trim().replace(/\n+/g, " | ");
+function refusedByServer(output: string): string | undefined {
+    const m = output.match(/\[remote rejected\][^\n]*\(([^)\n]*(?:hook declined|protected)[^)\n]*)\)/i);
+    return m?.[1];
+}
+
+/**
+ * A git failure in words a user can act on, naming the repository: a wrong or unregistered key
+ * (named by fingerprint), a host key missing from knownHosts, a server that cannot be reached
+ * (named by host and port), a branch the server refuses to let us push to. What git and the
+ * server said is kept at the end.
+ */
+export function explainGitFailure(url: string, action: string, output: string, context: FailureContext = {}): string {
+    const said = output.trim().replace(/\r/g, "").replace(/\n+/g, " | ");
     if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i.test(output)) {
         return `${action} ${url} failed: host key verification failed: the git server's host key is not in knownHosts ` + `(for a non-default port the line starts with "[host]:port"; get it with ssh-keyscan and check its fingerprint). git said: ${said}`;
     }
-    if (/Permission denied \(publickey/i.test(output)) {
-        return `${action} ${url} failed: the git server refused the SSH key (Permission denied (publickey)): ` + `register the deploy key's public key on the repository${action.startsWith("push") ? " with write access" : ""}. git said: ${said}`;
+    if (PUBLICKEY_REFUSED.test(output)) {
+        const key = context.key !== undefined ? `the key ${context.key}` : "the key";
+        const write = action.startsWith("push") ? " with write access" : "";
+        return (
+            `${action} ${url} failed: the git server refused the SSH key (Permission denied (publickey)): ${key} is not registered there, or no longer is. ` +
+            `Register its public key on the repository${write} (the deployKeyPublicKey output, unless you push with your own key: repository.pushKey, setting gitPushKey), ` +
+            `or rotate it (deployKey.rotation, setting deployKeyRotation; or a new push key) and register the new one. git said: ${said}`
+        );
     }
-    if (/Could not resolve hostname|Connection refused|Connection timed out|No route to host|Network is unreachable/i.test(output)) {
-        return `${action} ${url} failed: cannot reach the git server. git said: ${said}`;
+    const unreachable = unreachableServer(url, output);
+    if (unreachable !== undefined) {
+        return (
+            `${action} ${url} failed: cannot reach the git server at ${unreachable}. Nothing was pushed. Once the server is reachable, ` +
+            `re-running \`pulumi up\` retries (or the destroy or refresh that failed), starting again from the branch's head. git said: ${said}`
+        );
+    }
+    const refused = refusedByServer(output);
+    if (refused !== undefined) {
+        const branch = context.branch ?? output.match(/refs\/heads\/([^\s'"]+)/)?.[1] ?? "?";
+        return (
+            `${action} ${url} failed: the server refused to update branch "${branch}" (${refused}): the branch is protected, or a server hook refuses this key's pushes to it. ` +
+            `The branch was not changed. Allow the key to push there (write access for the deploy key, and a branch protection rule that lets the key push, ` +
+            `e.g. as an allowed actor or a bypass), or point \`repository.branch\` (setting githubBranch) at a branch the key may push to. git and the server said: ${said}`
+        );
     }
     if (/does not appear to be a git repository|repository not found|not a git repository/i.test(output)) {
         return `${action} ${url} failed: no such repository on the server (check the path and that the key has access). git said: ${said}`;
@@ -143,12 +208,28 @@ export function explainGitFailure(url: string, action: string, output: string): 
     return `${action} ${url} failed. git said: ${said}`;
 }
 
+/** The key as `ssh-keygen -l` names it ("SHA256:... comment (ED25519)"); undefined when it cannot read it. */
+function keyLabel(s: GitSession): string | undefined {
+    const r = childProcess.spawnSync("ssh-keygen", ["-l", "-E", "sha256", "-f", s.keyFile], { encoding: "utf8", env: s.env, stdio: ["ignore", "pipe", "pipe"], timeout: 10_000 });
+    const m = r.status === 0 ? r.stdout.trim().match(/^\d+ (SHA256:\S+) (.*) \((\S+)\)$/) : null;
+    if (m === null) {
+        return undefined;
+    }
+    return m[2] === "no comment" || m[2] === "" ? `${m[1]} (${m[3]})` : `${m[1]} "${m[2]}" (${m[3]})`;
+}
+
+/** explainGitFailure for a command of this session, naming its key when the server refused it. */
+export function explainSessionFailure(s: GitSession, action: string, output: string, branch?: string): string {
+    const key = PUBLICKEY_REFUSED.test(output) ? keyLabel(s) : undefined;
+    return explainGitFailure(s.url, action, output, { branch, key });
+}
+
 /** git in the session's work tree; a failure throws the explained message unless allowFail. */
 export async function git(s: GitSession, args: string[], opts: { allowFail?: boolean; action?: string } = {}): Promise<RunResult> {
     const r = await run("git", args, { cwd: s.work, env: s.env });
     const clean = { code: r.code, stdout: scrub(r.stdout, s.secrets), stderr: scrub(r.stderr, s.secrets) };
     if (clean.code !== 0 && !opts.allowFail) {
-        throw new Error(explainGitFailure(s.url, opts.action ?? `git ${args[0]} in`, `${clean.stderr}\n${clean.stdout}`));
+        throw new Error(explainSessionFailure(s, opts.action ?? `git ${args[0]} in`, `${clean.stderr}\n${clean.stdout}`));
     }
     return clean;
 }
