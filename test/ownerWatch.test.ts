@@ -12,7 +12,7 @@ import { alive, stopProcesses } from "../sandbox/lib/processes";
 const PROCESSES = path.resolve(__dirname, "..", "sandbox", "lib", "processes");
 
 /** An owner process that ties the folder's processes to itself, then starts `sleepers` sleeps; resolves with their pids. */
-function startOwner(stateDir: string, options: { sleepers: number; emptyFolderFirst?: boolean }): Promise<{ owner: childProcess.ChildProcess; sleepers: number[] }> {
+function startOwner(stateDir: string, options: { sleepers: number; emptyFolderFirst?: boolean; releaseAfterStart?: boolean }): Promise<{ owner: childProcess.ChildProcess; sleepers: number[] }> {
     const script = `
         require("ts-node").register({ transpileOnly: true });
         const fs = require("fs");
@@ -23,7 +23,8 @@ function startOwner(stateDir: string, options: { sleepers: number; emptyFolderFi
         if (${Boolean(options.emptyFolderFirst)}) fs.rmSync(dir, { recursive: true, force: true });
         const pids = [];
         for (let i = 0; i < ${options.sleepers}; i++) pids.push(p.startProcess(dir, "sleeper-" + i, "sleep", ["600"]));
-        console.log(JSON.stringify(pids));
+        // As the demo does once its sandbox has started: it stays up for the next run.
+        (${Boolean(options.releaseAfterStart)} ? p.releaseFromOwner(dir) : Promise.resolve()).then(() => console.log(JSON.stringify(pids)));
         setInterval(() => {}, 1000);
     `;
     const owner = childProcess.spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
@@ -95,6 +96,16 @@ describe("the sandbox's processes die with the run that owns them (sandbox/lib/p
         await watcherPid(stateDir);
         owner.kill("SIGKILL");
         assert.ok(await gone(sleepers[0], 15_000), "the sleeper outlived its owner");
+    });
+
+    it("lets a sandbox outlive its owner once released (the demo's, started whole), and stops nothing", async () => {
+        const { owner, sleepers } = await startOwner(stateDir, { sleepers: 2, releaseAfterStart: true });
+        started.push(...sleepers);
+        assert.ok(!fs.existsSync(path.join(stateDir, "pids", "owner-watch.pid")), "the watcher's pid file is gone");
+        owner.kill("SIGKILL");
+        await new Promise((r) => setTimeout(r, 3000));
+        assert.ok(sleepers.every(alive), "a released sandbox keeps running after its owner died");
+        assert.deepStrictEqual((await stopProcesses(stateDir)).sort(), ["sleeper-0", "sleeper-1"]);
     });
 
     it("is stopped with the rest by a normal stop, and leaves nothing running", async () => {

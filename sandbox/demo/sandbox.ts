@@ -6,6 +6,7 @@ import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { kubectl, openSandbox, setExtraCrds, stopSandbox } from "../lib/cluster";
 import { alive, trackedProcesses } from "../lib/processes";
 import { engineEnv, PROGRAM_DIR, programStack } from "../lib/programStack";
+import { releaseFromOwner, stopWhenOwnerDies } from "../lib/processes";
 import { SANDBOX_CLUSTER, sandboxDeployKey, startSandboxWithGit } from "../lib/sandboxWithGit";
 import { EXTERNAL_ARTIFACT_EXTRA_CRDS } from "../lib/welkinPlatform";
 import { FLUX_VERSION, PULUMI_DIR, seconds, section, STACK } from "./common";
@@ -113,12 +114,16 @@ export async function ensureSandbox(stateDir: string): Promise<{ state: DemoStat
         console.log(`forgot the stack '${STACK}' of the old sandbox (its cluster is gone)`);
     }
     const start = Date.now();
+    // Interrupted while it starts (Ctrl-C, a closed terminal), a half-started sandbox stops with
+    // the demo; once whole it stays up for the next run.
+    stopWhenOwnerDies(stateDir);
     const { sandbox, git, repoUrl, keyFile } = await startSandboxWithGit(stateDir, sandboxDeployKey(stateDir), {
         log: (l) => console.log(`  ${l.replace(/^sandbox: /, "")}`),
         // As a Welkin administrator would for Flux v2.9.4: gatekeeper.allowUserCRDs.extraCRDs.
         extraCrds: EXTERNAL_ARTIFACT_EXTRA_CRDS,
     });
     const state: DemoState = { server: sandbox.server, gitUrl: repoUrl, hostKeyLine: git.hostKeyLine, deployKeyFile: keyFile, started: new Date().toISOString() };
+    await releaseFromOwner(stateDir);
     fs.writeFileSync(demoStateFile(stateDir), `${JSON.stringify(state, null, 2)}\n`);
     console.log(`started in ${seconds(start)}`);
     printSandbox(state);

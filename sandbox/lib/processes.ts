@@ -50,6 +50,28 @@ export function stopWhenOwnerDies(stateDir: string, ownerPid: number = process.p
     return startProcess(stateDir, "owner-watch", "sh", ["-c", OWNER_WATCH, "owner-watch", String(ownerPid), path.resolve(stateDir)]);
 }
 
+/**
+ * Unties the sandbox in stateDir from its owner: for a sandbox that must not outlive a start
+ * interrupted part-way, but stays up once started (`npm run demo` reuses it between runs).
+ */
+export async function releaseFromOwner(stateDir: string): Promise<void> {
+    const pidFile = path.join(stateDir, "pids", "owner-watch.pid");
+    if (!fs.existsSync(pidFile)) {
+        return;
+    }
+    const pid = Number(fs.readFileSync(pidFile, "utf8"));
+    try {
+        // KILL: TERM would let it run its trap-less loop to the end and stop the sandbox.
+        process.kill(-pid, "SIGKILL");
+    } catch {
+        // Gone already.
+    }
+    while (alive(pid)) {
+        await new Promise((r) => setTimeout(r, 50));
+    }
+    fs.rmSync(pidFile, { force: true });
+}
+
 /** Is the process with this pid still running? */
 export function alive(pid: number): boolean {
     try {
