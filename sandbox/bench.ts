@@ -92,6 +92,8 @@ async function measureOnce(fx: SandboxFixture, s: Subjects, samples: Samples, ru
     log(`${run}: ours, steady stack`);
     await t("ours preview (steady stack)", () => pulumi(["preview", "--stack", STACK], PROGRAM_DIR, fx.pulumiDir));
     await t("ours no-op up (CLI, with preview)", () => upWithPreviewOrFail(STACK, fx.pulumiDir));
+    // What `options: refresh: always` would add to every run (README, "Recovering from an interrupted run").
+    await t("ours no-op up --refresh (CLI, with preview)", () => pulumi(["up", "--yes", "--refresh", "--stack", STACK], PROGRAM_DIR, fx.pulumiDir));
     expectNoChanges("the program's second up", (await t("ours no-op up (Automation up(), no preview)", () => s.ours.up())).summary.resourceChanges);
     await t("ours destroy", () => pulumi(["destroy", "--yes", "--stack", STACK], PROGRAM_DIR, fx.pulumiDir));
     await settled(fx);

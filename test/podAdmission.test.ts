@@ -84,8 +84,9 @@ describe("FluxPodAdmission: the controllers' pods offered to the API server befo
                 e.message,
                 "Flux's controllers cannot start; nothing of them was applied:\n" +
                     `  - the pods of Deployment flux-system/kustomize-controller would be refused (HTTP 403: ${SA_MISSING("kustomize-controller")}): ` +
-                    "its ServiceAccount is not in the cluster, though the stack's state holds it: a run was interrupted, or someone deleted it. " +
-                    "Run `pulumi up --refresh` (the refresh forgets what is gone, the up creates it again).",
+                    "its ServiceAccount is not in the cluster. If it is one of Flux's, the stack's state holds it though the cluster does not " +
+                    '(a run was interrupted, or someone deleted it): recover as the README says under "Recovering from an interrupted run" ' +
+                    "(`pulumi up --refresh`). If a patch names it, create it or fix the patch.",
             );
             return true;
         });

@@ -5,7 +5,8 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import * as ts from "typescript";
 import { CONCURRENCY, RESOURCES, SCHEDULING } from "./support/patchExamples";
-import { readmeSection } from "./support/readme";
+import { CYCLES, PLAIN_UP_AFTER_KILLED_DESTROY } from "./support/interruptions";
+import { README_FILE, readmeSection } from "./support/readme";
 
 const ROOT = path.resolve(__dirname, "..");
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -42,6 +43,18 @@ function tableNames(heading: string): string[] {
     return table;
 }
 
+/** The rows of a markdown table between `<!-- name… -->` and `<!-- /name -->`, as cells. */
+function markedTable(name: string): string[][] {
+    const readme = fs.readFileSync(README_FILE, "utf8");
+    const block = new RegExp(`<!-- ${name}[^>]*-->\\n([\\s\\S]*?)<!-- /${name} -->`).exec(readme);
+    assert.ok(block, `README.md has no <!-- ${name} --> table`);
+    return block[1]
+        .trim()
+        .split("\n")
+        .slice(2)
+        .map((line) => line.replace(/^\||\|$/g, "").split("|").map((c) => c.trim()));
+}
+
 describe("README", () => {
     it("lists every WelkinFluxArgs input, and only those", () => {
         assert.deepStrictEqual(tableNames("### Inputs (`WelkinFluxArgs`)").sort(), interfaceMembers("components/args/index.ts", "WelkinFluxArgs").sort());
@@ -57,6 +70,14 @@ describe("README", () => {
         assert.deepStrictEqual(shown, [CONCURRENCY, RESOURCES, SCHEDULING].map((p) => yaml.load(p.patch)));
         assert.ok(section.includes(`name: "${CONCURRENCY.target!.name}"`));
         assert.ok(section.includes(`labelSelector: "${SCHEDULING.target!.labelSelector}"`));
+    });
+
+    it("shows the interruption suite's matrix: a row for each interruption it makes, with its signal", () => {
+        const expected = [
+            ...CYCLES.flatMap((c) => [`up at ${c.up.name} ${c.signal}`, `destroy at ${c.destroy.name} ${c.signal}`]),
+            `${PLAIN_UP_AFTER_KILLED_DESTROY} SIGKILL`,
+        ];
+        assert.deepStrictEqual(markedTable("interruption-matrix").map(([interrupted, signal]) => `${interrupted} ${signal}`).sort(), expected.sort());
     });
 
     it("names the test command that .ci/run runs", () => {

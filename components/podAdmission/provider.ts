@@ -27,8 +27,9 @@ export interface PodAdmissionProps extends ClusterProps {
 export function refusalAdvice(message: string): string | undefined {
     if (/service ?account .* not found/i.test(message)) {
         return (
-            "its ServiceAccount is not in the cluster, though the stack's state holds it: a run was interrupted, or someone deleted it. " +
-            "Run `pulumi up --refresh` (the refresh forgets what is gone, the up creates it again)."
+            "its ServiceAccount is not in the cluster. If it is one of Flux's, the stack's state holds it though the cluster does not " +
+            "(a run was interrupted, or someone deleted it): recover as the README says under \"Recovering from an interrupted run\" " +
+            "(`pulumi up --refresh`). If a patch names it, create it or fix the patch."
         );
     }
     if (/admission webhook .* denied|validation\.gatekeeper\.sh/i.test(message)) {

@@ -31,7 +31,7 @@ const ROWS: [string, string[]][] = [
             "  delete anchor",
         ],
     ],
-    ["ours: index.ts on the sandbox", ["ours preview (steady stack)", "ours no-op up (CLI, with preview)", "ours no-op up (Automation up(), no preview)", "ours destroy", "ours up, fresh environment (CLI, with preview)"]],
+    ["ours: index.ts on the sandbox", ["ours preview (steady stack)", "ours no-op up (CLI, with preview)", "ours no-op up --refresh (CLI, with preview)", "ours no-op up (Automation up(), no preview)", "ours destroy", "ours up, fresh environment (CLI, with preview)"]],
 ];
 
 export function fmt(s: number): string {
