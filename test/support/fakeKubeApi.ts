@@ -17,8 +17,13 @@ export class FakeKubeApi {
     allowedRepos: unknown[] | number = 404;
     /** Runs once per PUT before it is applied: lets a test change the object "concurrently". */
     beforeWrite?: (key: string) => void;
+    /** A restarting or overloaded API server's answer (e.g. 503) instead of handling the request, while this returns one. */
+    transientStatus?: (req: http.IncomingMessage) => number | undefined;
+    /** Handles the request, then drops the connection instead of answering: the client cannot know it was applied. */
+    loseAnswer?: (req: http.IncomingMessage) => boolean;
     private server?: http.Server;
     private version = 100;
+    private port = 0;
 
     constructor(readonly token = "test-token") {}
 
@@ -46,7 +51,20 @@ export class FakeKubeApi {
     async start(): Promise<string> {
         this.server = http.createServer((req, res) => this.handle(req, res));
         await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+        this.port = (this.server.address() as AddressInfo).port;
         return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    }
+
+    /** Stops listening and drops every connection: clients are refused, as by a restarting API server. */
+    async goDown(): Promise<void> {
+        const closed = new Promise<void>((resolve) => this.server!.close(() => resolve()));
+        this.server!.closeAllConnections();
+        await closed;
+    }
+
+    /** Listens again on the same port. */
+    async comeBack(): Promise<void> {
+        await new Promise<void>((resolve) => this.server!.listen(this.port, "127.0.0.1", resolve));
     }
 
     async stop(): Promise<void> {
@@ -54,6 +72,10 @@ export class FakeKubeApi {
     }
 
     private reply(res: http.ServerResponse, status: number, body: unknown): void {
+        if (this.loseAnswer?.(res.req)) {
+            res.socket?.destroy();
+            return;
+        }
         res.writeHead(status, { "Content-Type": "application/json" });
         res.end(JSON.stringify(body));
     }
@@ -97,6 +119,12 @@ export class FakeKubeApi {
 
     private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
         this.requests.push(`${req.method} ${req.url}`);
+        const transient = this.transientStatus?.(req);
+        if (transient !== undefined) {
+            res.writeHead(transient, { "Content-Type": "application/json", "Retry-After": "1" });
+            res.end(JSON.stringify({ kind: "Status", code: transient, message: "the server is currently unable to handle the request" }));
+            return;
+        }
         if (req.headers.authorization !== `Bearer ${this.token}`) {
             return this.reply(res, 401, { kind: "Status", message: "Unauthorized" });
         }
