@@ -1,5 +1,5 @@
 // The base of the component's own dynamic providers (components/kube/clusterProvider.ts), and the
-// five providers built on it as the engine runs them: serialized into the state by Pulumi's
+// six providers built on it as the engine runs them: serialized into the state by Pulumi's
 // closure serializer and loaded from that text alone.
 import * as assert from "assert";
 import * as fs from "fs";
@@ -13,6 +13,7 @@ import { plannedCrds } from "../components/crdStorage/resource";
 import { diffStoringAccess, pollUntil } from "../components/kube/clusterProvider";
 import { podAdmissionProvider } from "../components/podAdmission/provider";
 import { controllerPods } from "../components/podAdmission/resource";
+import { readinessProvider } from "../components/readiness/provider";
 import { preflightProvider } from "../components/preflight/provider";
 import { renderFluxManifests } from "../components/render/fluxManifests";
 import { preflightPlan } from "../components/steps/preflight";
@@ -66,6 +67,7 @@ describe("cluster resources' providers (kube/clusterProvider.ts)", () => {
             [crdStorageProvider, storage, { ...storage, replaceCrds: undefined }],
             [teardownProvider, {}, teardown],
             [podAdmissionProvider, {}, { namespace: "flux-system", pods: controllerPods(renderFluxManifests(config).installObjects), access }],
+            [readinessProvider, {}, { namespace: "flux-system", deployments: [{ name: "source-controller", template: {} }], timeoutSeconds: 295, readinessTimeout: "5m", access }],
         ];
         for (const [provider, olds, news] of cases) {
             const loaded = await fromState(provider);

@@ -42,6 +42,7 @@ const T = {
     preflight: "pulumi-nodejs:dynamic/welkin-flux:Preflight",
     teardown: "pulumi-nodejs:dynamic/welkin-flux:FluxObjectsTeardown",
     podAdmission: "pulumi-nodejs:dynamic/welkin-flux:FluxPodAdmission",
+    readiness: "pulumi-nodejs:dynamic/welkin-flux:FluxControllersReadiness",
     crdStorage: "pulumi-nodejs:dynamic/welkin-flux:FluxCrdStorage",
     secret: "kubernetes:core/v1:Secret",
     serviceAccount: "kubernetes:core/v1:ServiceAccount",
@@ -112,6 +113,7 @@ describe("WelkinFlux (unit, mocks)", () => {
             [T.teardown]: 1,
             [T.crdStorage]: 1,
             [T.podAdmission]: 1,
+            [T.readiness]: 1,
         });
         assert.deepStrictEqual(mocks.ofType(T.crd).map((r) => meta(r).name).sort(), [...WELKIN_ALLOWED_FLUX_CRDS].sort());
     });
@@ -290,6 +292,11 @@ describe("WelkinFlux (unit, mocks)", () => {
         const [admission] = mocks.ofType(T.podAdmission);
         assertBefore([...prerequisites, ...mocks.ofType(T.serviceAccount), ...mocks.ofType(T.networkPolicy)], admission);
         assertBefore(admission, mocks.ofType(T.deployment));
+        // The readiness watch starts beside the Deployments (not after them: it names why they are not ready while they wait).
+        const [readiness] = mocks.ofType(T.readiness);
+        assertBefore(admission, readiness);
+        assert.deepStrictEqual((readiness.inputs.deployments as { name: string }[]).map((d) => d.name).sort(), ["helm-controller", "kustomize-controller", "notification-controller", "source-controller"]);
+        assert.strictEqual(readiness.inputs.timeoutSeconds, 295);
         assert.deepStrictEqual((admission.inputs.pods as { deployment: string }[]).map((p) => p.deployment).sort(), ["helm-controller", "kustomize-controller", "notification-controller", "source-controller"]);
         assertBefore(mocks.ofType(T.deployment), [...mocks.ofType(T.gitRepository), ...mocks.ofType(T.kustomization)]);
         for (const binding of mocks.ofType(T.roleBinding)) {

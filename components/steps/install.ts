@@ -7,6 +7,7 @@ import { withFieldKnownAfter } from "../kube/knownAfter";
 import { KubeObject } from "../kube/object";
 import { kubeObjectResource, objectResourceName } from "../kube/objectResource";
 import { controllerPods, FluxPodAdmission } from "../podAdmission/resource";
+import { FluxControllersReadiness } from "../readiness/resource";
 import { SYNC_KINDS } from "../render/gotkSync";
 
 export interface InstalledFlux {
@@ -14,6 +15,8 @@ export interface InstalledFlux {
     supporting: pulumi.CustomResource[];
     /** The cluster asked to admit one pod of each controller, before their Deployments are applied. */
     admission: FluxPodAdmission;
+    /** Beside the Deployments' waits: why one is not available, when the bound is near. */
+    readiness: FluxControllersReadiness;
     controllers: pulumi.CustomResource[];
     services: pulumi.CustomResource[];
     /** The objects of gotk-sync.yaml. */
@@ -43,13 +46,20 @@ export function installFlux(ctx: StepContext, inputs: { objects: KubeObject[]; a
         kubeObjectResource(objectResourceName(ctx.name, o), withFieldKnownAfter(o, ["metadata", "labels", INSTANCE_LABEL], anchor), options(o, dependsOn));
     const isSupporting = (o: KubeObject) => o.kind !== "Deployment" && o.kind !== "Service" && !SYNC_KINDS.includes(o.kind);
     const supporting = objects.filter(isSupporting).map((o) => create(o, prerequisites));
+    const pods = controllerPods(objects);
     // After the ServiceAccounts it checks for, before the Deployments it speaks for.
     const admission = new FluxPodAdmission(
         `${ctx.name}-pod-admission`,
-        { namespace: ctx.config.namespace, pods: controllerPods(objects), access: ctx.access },
+        { namespace: ctx.config.namespace, pods, access: ctx.access },
         childOptions(ctx, ...prerequisites, ...supporting),
     );
     const controllers = objects.filter((o) => o.kind === "Deployment").map((o) => create(o, [...prerequisites, ...supporting, admission]));
+    // Beside the Deployments, watching them.
+    const readiness = new FluxControllersReadiness(
+        `${ctx.name}-controllers-readiness`,
+        { namespace: ctx.config.namespace, deployments: pods.map((p) => ({ name: p.deployment, template: p.template })), readinessTimeout: ctx.config.readinessTimeout, access: ctx.access },
+        childOptions(ctx, ...prerequisites, ...supporting, admission),
+    );
     // The kubernetes provider waits until a Service has endpoints. Created after the Deployments
     // (which it awaits Available), a Service finds its pods at once instead of waiting for them.
     const services = objects.filter((o) => o.kind === "Service").map((o) => create(o, [...prerequisites, ...controllers]));
@@ -61,5 +71,5 @@ export function installFlux(ctx: StepContext, inputs: { objects: KubeObject[]; a
     const syncResource = (kind: string, after: pulumi.Resource[] = []) =>
         create(syncObject(objects, kind), [...prerequisites, ...controllers, ...after]) as k8s.apiextensions.CustomResource;
     const kustomization = syncResource("Kustomization");
-    return { supporting, admission, controllers, services, sync: { gitRepository: syncResource("GitRepository", [kustomization]), kustomization } };
+    return { supporting, admission, readiness, controllers, services, sync: { gitRepository: syncResource("GitRepository", [kustomization]), kustomization } };
 }

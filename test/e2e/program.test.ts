@@ -49,7 +49,7 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
     it("previews a fresh environment, then ups it with its preview: no error, no Forbidden, a subject added meanwhile kept", async () => {
         const preview = await dev.preview();
         outputs.push(preview.stdout, preview.stderr);
-        assert.strictEqual(preview.changeSummary.create, 44, preview.stdout);
+        assert.strictEqual(preview.changeSummary.create, 45, preview.stdout);
         assert.doesNotMatch(preview.stdout + preview.stderr, /forbidden/i);
 
         // Another client edits extra-workload-admins while up runs.
@@ -63,7 +63,7 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
         await other;
         outputs.push(up.stdout, up.stderr);
         assert.strictEqual(up.code, 0, up.stdout + up.stderr);
-        assert.match(up.stdout, /Previewing update \(e2e-dev\)[\s\S]*Updating \(e2e-dev\)[\s\S]*\+ 44 created/);
+        assert.match(up.stdout, /Previewing update \(e2e-dev\)[\s\S]*Updating \(e2e-dev\)[\s\S]*\+ 45 created/);
         assert.doesNotMatch(up.stdout + up.stderr, /forbidden/i);
         const ours = subjects("production");
         for (const s of [PRE_EXISTING_ADMIN, OTHER_CLIENT, SA("kustomize-controller"), SA("helm-controller")]) {
@@ -113,7 +113,7 @@ describe("the real program on the sandbox (real engine and kubernetes provider, 
         const again = await upWithPreview("e2e-dev", fx.pulumiDir);
         outputs.push(again.stdout, again.stderr);
         assert.strictEqual(again.code, 0, again.stdout + again.stderr);
-        assert.match(again.stdout, /Resources:\s+44 unchanged\s+Updating[\s\S]*Resources:\s+44 unchanged\s+Duration/);
+        assert.match(again.stdout, /Resources:\s+45 unchanged\s+Updating[\s\S]*Resources:\s+45 unchanged\s+Duration/);
         const refresh = await dev.refresh();
         assert.deepStrictEqual(Object.keys(refresh.summary.resourceChanges ?? {}), ["same"]);
         const preview = await dev.preview({ expectNoChanges: true });
