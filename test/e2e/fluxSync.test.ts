@@ -115,7 +115,7 @@ describe("Flux v2.9.4 reconciling on the sandbox (real program, real source- and
         addNodeGroup(fx.sandbox, "kwok-flux-0", { key: "elastisys.io/node-group", value: "flux" });
         const up = await upWithPreview(STACK, fx.pulumiDir);
         assert.strictEqual(up.code, 0, up.stdout + up.stderr);
-        assert.match(up.stdout, /\+ 44 created/);
+        assert.match(up.stdout, /\+ 46 created/);
         assert.doesNotMatch(up.stdout + up.stderr, /forbidden/i);
         assert.strictEqual(fx.fluxCrds().length, 14);
         const deployments = JSON.parse(admin(["get", "deployments", "-n", "flux-system", "-o", "json"])).items as KubeObject[];
@@ -171,7 +171,7 @@ describe("Flux v2.9.4 reconciling on the sandbox (real program, real source- and
         const up = await upWithPreview(STACK, fx.pulumiDir);
         assert.strictEqual(up.code, 0, up.stdout + up.stderr);
         assert.doesNotMatch(up.stdout, /created|updated|replaced|deleted/, up.stdout);
-        assert.match(up.stdout, /44 unchanged/);
+        assert.match(up.stdout, /46 unchanged/);
     });
 
     it("applies an application laid out with layoutTenantManifests through the chained Kustomizations; in one Kustomization it fails as on Welkin", async () => {
@@ -280,6 +280,30 @@ describe("Flux v2.9.4 reconciling on the sandbox (real program, real source- and
             await watcher;
         }
         assert.deepStrictEqual(seen, []);
+        fs.copyFileSync(newKey, fx.keyFile);
+        fs.copyFileSync(`${newKey}.pub`, `${fx.keyFile}.pub`);
+    });
+
+    it("the deploy key removed from the git server while Flux runs: Flux reports the refused key; the next up with a new registered key restores the sync", async () => {
+        // The repository's admin deletes the deploy key.
+        fx.git.removeKey(fs.readFileSync(`${fx.keyFile}.pub`, "utf8"));
+        const sha = commit([{ path: "clusters/sandbox/tenants/team-a/NOTES.md", content: "key removed\n" }], "after the key was removed");
+        requestReconcile(developer(), "gitrepository", SOURCE);
+        let status = fluxStatus(developer(), "gitrepository", SOURCE);
+        for (const deadline = Date.now() + 120_000; status.ready !== "False" && Date.now() < deadline; status = fluxStatus(developer(), "gitrepository", SOURCE)) {
+            await new Promise((r) => setTimeout(r, 1000));
+        }
+        assert.strictEqual(status.ready, "False", `Flux reported no failure: ${JSON.stringify(status)}`);
+        assert.match(status.message, /unable to authenticate|permission denied|handshake failed/i);
+
+        // A new key, registered by the admin, given to the stack: the up puts it in the Secret.
+        const newKey = fx.newKey("deploy_key_3", "e2e-flux-3");
+        fx.git.addKey(fs.readFileSync(`${newKey}.pub`, "utf8"), { write: true });
+        await stack.setConfig("deployKeyPrivateKey", { value: fs.readFileSync(newKey, "utf8"), secret: true });
+        const up = await upWithPreview(STACK, fx.pulumiDir);
+        assert.strictEqual(up.code, 0, up.stdout + up.stderr);
+        requestReconcile(developer(), "gitrepository", SOURCE);
+        await waitForFluxReady(developer(), "gitrepository", SOURCE, 120_000, (r) => r === `main@sha1:${sha}`);
         fs.copyFileSync(newKey, fx.keyFile);
         fs.copyFileSync(`${newKey}.pub`, `${fx.keyFile}.pub`);
     });
