@@ -2,7 +2,7 @@
 // suites: clients (the kubeconfig's server) talk to the proxy, which passes the bytes through
 // untouched (TLS included: the API server's serving certificate is for 127.0.0.1, any port), and on
 // demand behaves like an API server that is restarting: it refuses connections (nothing listens),
-// or accepts and drops them (a load balancer whose backend went away).
+// or accepts and closes them (a load balancer whose backend went away).
 import * as net from "net";
 
 export interface FaultProxyTarget {
@@ -13,9 +13,9 @@ export interface FaultProxyTarget {
 export interface FaultProxy {
     /** The loopback port clients connect to. */
     readonly port: number;
-    /** Closes the port and drops every open connection for `seconds`; resolves when it listens again. */
+    /** Closes the port and every open connection for `seconds`; resolves when it listens again. */
     refuseFor(seconds: number): Promise<void>;
-    /** Accepts and resets every connection (and resets the open ones) for `seconds`; resolves when it passes them again. */
+    /** Accepts and closes every connection (and closes the open ones) for `seconds`; resolves when it passes them again. */
     dropFor(seconds: number): Promise<void>;
     /** Stops listening, drops every connection and cancels any fault window. */
     stop(): Promise<void>;
@@ -52,10 +52,14 @@ function passThrough(client: net.Socket, target: FaultProxyTarget, open: Set<net
     upstream.pipe(client);
 }
 
-/** Resets every open connection (an RST, as a dying server's kernel sends). */
-function resetAll(open: Set<net.Socket>): void {
+/**
+ * Closes every open connection, as the kernel does for a killed API server. Not resetAndDestroy():
+ * on a socket whose peer has already closed, Node 20 leaves its handle open (and spinning),
+ * which keeps the process alive.
+ */
+function dropAll(open: Set<net.Socket>): void {
     for (const s of open) {
-        s.resetAndDestroy();
+        s.destroy();
     }
     open.clear();
 }
@@ -66,7 +70,8 @@ export async function startFaultProxy(target: FaultProxyTarget, port = 0): Promi
     let dropping = false;
     let stopped = false;
     const waiting = new Set<() => void>();
-    const server = net.createServer((client) => (dropping ? client.resetAndDestroy() : passThrough(client, target, open)));
+    // A connection met in a drop window is closed at once, as a load balancer without a backend does.
+    const server = net.createServer((client) => (dropping ? client.on("error", () => undefined).destroy() : passThrough(client, target, open)));
     await listen(server, port);
     const boundPort = (server.address() as net.AddressInfo).port;
 
@@ -86,7 +91,7 @@ export async function startFaultProxy(target: FaultProxyTarget, port = 0): Promi
         port: boundPort,
         async refuseFor(seconds) {
             const closed = close(server);
-            resetAll(open);
+            dropAll(open);
             await closed;
             await window(seconds);
             // Overlapping windows end with the first.
@@ -96,7 +101,7 @@ export async function startFaultProxy(target: FaultProxyTarget, port = 0): Promi
         },
         async dropFor(seconds) {
             dropping = true;
-            resetAll(open);
+            dropAll(open);
             await window(seconds);
             dropping = false;
         },
@@ -106,7 +111,7 @@ export async function startFaultProxy(target: FaultProxyTarget, port = 0): Promi
                 done();
             }
             const closed = close(server);
-            resetAll(open);
+            dropAll(open);
             await closed;
         },
     };
