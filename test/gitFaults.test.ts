@@ -6,13 +6,13 @@
 import * as assert from "assert";
 import * as childProcess from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { MAX_PUSH_ATTEMPTS } from "../components/gitTarget/commitFiles";
 import { GitFile, SshGitFilesInputs, SshGitFilesOutputs } from "../components/gitTarget/inputs";
 import { makeSshGitFilesProvider, sshGitFilesProvider } from "../components/gitTarget/sshGitFilesProvider";
-import { GitServer, gitServerPrerequisites, SSHD, startGitServer } from "../sandbox/lib/gitServer";
+import { GitServer, SSHD, sshBanner, startGitServer } from "../sandbox/lib/gitServer";
+import { gitServerOrSkip } from "./support/gitServerSuite";
 import { startProcess, stopNamedProcesses, waitFor } from "../sandbox/lib/processes";
 
 interface KeyPair {
@@ -54,20 +54,6 @@ function gitRaw(args: string[], cwd?: string): string {
     return childProcess.execFileSync("git", args, { cwd, env: TEAMMATE_ENV, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 64 * 1024 * 1024 });
 }
 
-/** The server greets with "SSH-2.0-..." once it accepts connections. */
-function sshBanner(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const socket = net.connect(port, "127.0.0.1");
-        const done = (ok: boolean) => {
-            socket.destroy();
-            resolve(ok);
-        };
-        socket.setTimeout(2000, () => done(false));
-        socket.on("data", (d) => done(d.toString().startsWith("SSH-")));
-        socket.on("error", () => done(false));
-    });
-}
-
 /**
  * A teammate pushing commits to main in a tight loop, through the bare repository: commit, push,
  * and on a rejection (ours got there first) `git pull --rebase` and push again, as a person does.
@@ -98,13 +84,7 @@ describe("SshGitFiles under git faults", function () {
 
     before(async function () {
         this.timeout(600_000);
-        const missing = gitServerPrerequisites({ log: (l) => console.log(`      ${l}`) });
-        if (missing.length > 0) {
-            console.log(`      skipping: the git server needs ${missing.join(", ")}`);
-            this.skip();
-        }
-        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-git-faults-"));
-        server = await startGitServer(path.join(tmp, "shared"));
+        ({ tmp, server } = await gitServerOrSkip(this, "welkin-git-faults-", (t) => path.join(t, "shared")));
         writer = keygen(tmp, "writer");
         server.addKey(writer.publicKey, { write: true });
     });

@@ -11,7 +11,8 @@ import { isStaleRejection } from "../components/gitTarget/commitFiles";
 import { explainGitFailure } from "../components/gitTarget/gitSession";
 import { GitFile, inputProblems, SshGitFilesInputs, SshGitFilesOutputs, UNKNOWN } from "../components/gitTarget/inputs";
 import { makeSshGitFilesProvider, sshGitFilesProvider } from "../components/gitTarget/sshGitFilesProvider";
-import { GitServer, gitServerPrerequisites, startGitServer } from "../sandbox/lib/gitServer";
+import { GitServer } from "../sandbox/lib/gitServer";
+import { gitServerOrSkip } from "./support/gitServerSuite";
 
 interface KeyPair {
     privateKey: string;
@@ -48,13 +49,7 @@ describe("SshGitFiles against an SSH git server", function () {
 
     before(async function () {
         this.timeout(600_000);
-        const missing = gitServerPrerequisites({ log: (l) => console.log(`      ${l}`) });
-        if (missing.length > 0) {
-            console.log(`      skipping: the git server needs ${missing.join(", ")}`);
-            this.skip();
-        }
-        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-git-target-"));
-        server = await startGitServer(tmp);
+        ({ tmp, server } = await gitServerOrSkip(this, "welkin-git-target-", (t) => t));
         writer = keygen(tmp, "writer");
         reader = keygen(tmp, "reader");
         stranger = keygen(tmp, "stranger");

@@ -130,7 +130,7 @@ function sshdConfig(dir: string, port: number, user: string): string {
 }
 
 /** The server greets with "SSH-2.0-..." once it accepts connections. */
-function sshBanner(port: number): Promise<boolean> {
+export function sshBanner(port: number): Promise<boolean> {
     return new Promise((resolve) => {
         const socket = net.connect(port, "127.0.0.1");
         const done = (ok: boolean) => {

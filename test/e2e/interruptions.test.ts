@@ -16,6 +16,7 @@ import { renderFluxManifests } from "../../components/render/fluxManifests";
 import { destroyWithPreview, engineEnv, PROGRAM_DIR, upWithPreview } from "../../sandbox/lib/programStack";
 import { PRE_EXISTING_ADMIN } from "../../sandbox/lib/welkinPlatform";
 import { assertNoPlainSecrets } from "../support/plainSecrets";
+import { skipWithoutTime } from "../support/budget";
 import { sandboxFixture } from "../support/sandboxFixture";
 import { cancel, CYCLES, DESTROY_PHASES, interruptedRun, Interruption, matrixRow, PLAIN_UP_AFTER_KILLED_DESTROY, recover, Recovery } from "../support/interruptions";
 
@@ -87,7 +88,8 @@ describe("interrupted ups and destroys recover with the README's sequence (real 
 
     const row = (i: Interruption, r: Recovery) => matrixRow(`${i.command} at ${i.phase}`, i.signal, i.afterSeconds, r.summary, r.seconds);
 
-    it("a plain `pulumi up` after a destroy killed while deleting the ServiceAccounts never waits on pods that cannot start: it completes, or fails at once naming the ServiceAccount and the recovery", async () => {
+    it("a plain `pulumi up` after a destroy killed while deleting the ServiceAccounts never waits on pods that cannot start: it completes, or fails at once naming the ServiceAccount and the recovery", async function () {
+        skipWithoutTime(this, 110);
         const env = { ...process.env, ...engineEnv(fx.pulumiDir) };
         const installed = await upWithPreview(STACK, fx.pulumiDir);
         assert.strictEqual(installed.code, 0, installed.stdout + installed.stderr);
@@ -115,7 +117,8 @@ describe("interrupted ups and destroys recover with the README's sequence (real 
     });
 
     for (const cycle of CYCLES) {
-        it(`up interrupted at ${cycle.up.name} (${cycle.signal}), then destroy interrupted at ${cycle.destroy.name}: each recovered, nothing lost`, async () => {
+        it(`up interrupted at ${cycle.up.name} (${cycle.signal}), then destroy interrupted at ${cycle.destroy.name}: each recovered, nothing lost`, async function () {
+            skipWithoutTime(this, 110);
             const env = { ...process.env, ...engineEnv(fx.pulumiDir) };
             const up = await interruptedRun({ command: "up", stack: STACK, cwd: PROGRAM_DIR, env, phase: cycle.up.name, starts: cycle.up.starts, signal: cycle.signal });
             const upRecovery = await recover({ command: "up", stack: STACK, cwd: PROGRAM_DIR, env });

@@ -3,6 +3,7 @@
 // through its progress lines until the first resource step of a phase starts, then signalled or
 // faulted; and the README's recovery sequence, timed, with what it did.
 import * as childProcess from "child_process";
+import * as fs from "fs";
 
 /** A phase of the procedure, by the first resource step that belongs to it. */
 export interface Phase {
@@ -125,11 +126,53 @@ export async function interruptedRun(o: RunOptions & { phase: string; starts: Re
     const run = pulumiRun(o);
     await phaseStarted(run, o);
     const afterSeconds = (Date.now() - started) / 1000;
+    // The engine starts each plugin in a process group of its own: a CI runner that kills the
+    // job's cgroup kills them too, a signal to the CLI's group does not.
+    const plugins = descendants(run.child.pid!);
     process.kill(-run.child.pid!, o.signal);
+    if (o.signal === "SIGKILL") {
+        killAll(plugins);
+    }
     const stop = setTimeout(() => process.kill(-run.child.pid!, "SIGKILL"), 300_000);
     await run.exited;
     clearTimeout(stop);
+    // After a Ctrl-C the CLI stops its plugins itself; whatever is left would outlive the test.
+    killAll(plugins);
     return { command: o.command, phase: o.phase, signal: o.signal, afterSeconds, output: run.output() };
+}
+
+/** Every process below `pid`, from /proc (Linux). */
+function descendants(pid: number): number[] {
+    const parent = new Map<number, number>();
+    for (const entry of fs.readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) {
+            continue;
+        }
+        try {
+            // "pid (comm) state ppid …": comm may hold spaces and parentheses, so read after the last ")".
+            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+            parent.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+        } catch {
+            // Gone meanwhile.
+        }
+    }
+    const found: number[] = [];
+    for (let frontier = [pid]; frontier.length > 0; ) {
+        const children = [...parent.entries()].filter(([, ppid]) => frontier.includes(ppid)).map(([p]) => p);
+        found.push(...children);
+        frontier = children;
+    }
+    return found;
+}
+
+function killAll(pids: number[]): void {
+    for (const p of pids) {
+        try {
+            process.kill(p, "SIGKILL");
+        } catch {
+            // Already gone.
+        }
+    }
 }
 
 export interface FaultRun {
