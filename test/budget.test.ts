@@ -20,11 +20,13 @@ describe("CI's time budget for the slowest suites", () => {
     it("skips a test that needs more time than the deadline leaves, and only then", () => {
         process.env.WELKIN_CI_DEADLINE = String(Math.round(Date.now() / 1000) + 100);
         const short = context();
-        skipWithoutTime(short as unknown as Mocha.Context, 60);
+        skipWithoutTime(short as unknown as Mocha.Context, 60, () => assert.fail("nothing to say"));
         assert.strictEqual(short.skipped, false);
         const long = context();
-        skipWithoutTime(long as unknown as Mocha.Context, 120);
+        const said: string[] = [];
+        skipWithoutTime(long as unknown as Mocha.Context, 120, (l) => said.push(l));
         assert.strictEqual(long.skipped, true);
+        assert.deepStrictEqual(said, ["      SKIPPED: needs about 120 s; CI's time budget (WELKIN_CI_DEADLINE) leaves 100 s"]);
     });
 
     it("runs everything without a deadline (a developer's npm test)", () => {

@@ -4,15 +4,15 @@
 // A test of theirs that would not end before the deadline is skipped with a line saying so: it
 // counts as pending, never as passed. Without the variable (a developer's `npm test`) all run.
 
-/** Skips the running test when it needs about `seconds` and the deadline is nearer. */
-export function skipWithoutTime(context: Mocha.Context, seconds: number): void {
+/** Skips the running test when it needs about `seconds` and the deadline is nearer, saying so through `log`. */
+export function skipWithoutTime(context: Mocha.Context, seconds: number, log: (line: string) => void = console.log): void {
     const deadline = Number(process.env.WELKIN_CI_DEADLINE);
     if (!Number.isFinite(deadline) || deadline <= 0) {
         return;
     }
     const left = deadline - Date.now() / 1000;
     if (left < seconds) {
-        console.log(`      SKIPPED: needs about ${seconds} s; CI's time budget (WELKIN_CI_DEADLINE) leaves ${Math.max(0, Math.round(left))} s`);
+        log(`      SKIPPED: needs about ${seconds} s; CI's time budget (WELKIN_CI_DEADLINE) leaves ${Math.max(0, Math.round(left))} s`);
         context.skip();
     }
 }

@@ -4,6 +4,7 @@
 // faulted; and the README's recovery sequence, timed, with what it did.
 import * as childProcess from "child_process";
 import * as fs from "fs";
+import * as path from "path";
 
 /** A phase of the procedure, by the first resource step that belongs to it. */
 export interface Phase {
@@ -209,7 +210,32 @@ const PATCH_FORCE = "PULUMI_K8S_ENABLE_PATCH_FORCE";
 export async function cancel(o: Pick<RunOptions, "stack" | "cwd" | "env">): Promise<string> {
     const run = start(["cancel", "--yes", "--non-interactive", "--color=never", "--stack", o.stack], o);
     await run.exited;
-    return run.output();
+    if (!run.output().includes(TORN_ATTRS)) {
+        return run.output();
+    }
+    // The README's step for a file backend killed while it wrote: remove the empty sidecar.
+    const removed = removeEmptyAttrs(o.env);
+    const again = start(["cancel", "--yes", "--non-interactive", "--color=never", "--stack", o.stack], o);
+    await again.exited;
+    return `${run.output()}removed ${removed.join(", ")}\n${again.output()}`;
+}
+
+/**
+ * What a local file backend says when it was killed while it wrote a checkpoint: the blob
+ * library it uses writes the checkpoint atomically (a temporary file, then a rename) but its
+ * `.attrs` sidecar in place, so a kill between the two leaves the sidecar empty.
+ */
+export const TORN_ATTRS = "failed to load checkpoint: EOF";
+
+/** Removes the empty `.attrs` sidecars of the file backend in env's PULUMI_BACKEND_URL; returns them. */
+function removeEmptyAttrs(env: NodeJS.ProcessEnv): string[] {
+    const backend = (env.PULUMI_BACKEND_URL ?? "").replace(/^file:\/\//, "");
+    const stacks = path.join(backend, ".pulumi", "stacks");
+    const empty = fs.existsSync(stacks)
+        ? (fs.readdirSync(stacks, { recursive: true }) as string[]).map((f) => path.join(stacks, f)).filter((f) => f.endsWith(".attrs") && fs.statSync(f).size === 0)
+        : [];
+    empty.forEach((f) => fs.rmSync(f));
+    return empty;
 }
 
 /**
