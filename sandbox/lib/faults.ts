@@ -44,11 +44,11 @@ export async function restartApiServer(sandbox: Sandbox, downSeconds: number): P
 const FLOW_SCHEMA = "welkin-flux-fault-throttle";
 
 /**
- * Until `stop` is called, the API server answers every request of `user` with 429 Too Many
- * Requests: a priority level with no seat of its own, none to borrow and no queue, and a flow
- * schema putting the user's requests there (created as the platform administrator).
+ * For `seconds`, the API server answers every request of `user` with 429 Too Many Requests: a
+ * priority level with no seat of its own, none to borrow and no queue, and a flow schema putting
+ * the user's requests there (created as the platform administrator, removed after).
  */
-export function throttleUser(sandbox: Sandbox, user: string): { stop: () => void } {
+export async function throttleUserFor(sandbox: Sandbox, user: string, seconds: number): Promise<void> {
     const admin = sandbox.kubeconfigs.admin;
     applyObjects(admin, [
         {
@@ -75,8 +75,9 @@ export function throttleUser(sandbox: Sandbox, user: string): { stop: () => void
             },
         },
     ]);
-    const stop = () => {
+    try {
+        await new Promise((r) => setTimeout(r, seconds * 1000));
+    } finally {
         kubectl(admin, ["delete", `flowschema/${FLOW_SCHEMA}`, `prioritylevelconfiguration/${FLOW_SCHEMA}`, "--ignore-not-found"]);
-    };
-    return { stop };
+    }
 }

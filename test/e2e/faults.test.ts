@@ -11,7 +11,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { Stack } from "@pulumi/pulumi/automation";
 import { kubectl } from "../../sandbox/lib/cluster";
-import { restartApiServer, stopForAWhile, throttleUser } from "../../sandbox/lib/faults";
+import { restartApiServer, stopForAWhile, throttleUserFor } from "../../sandbox/lib/faults";
 import { SSHD, sshBanner } from "../../sandbox/lib/gitServer";
 import { destroyWithPreview, engineEnv, PROGRAM_DIR, upWithPreview } from "../../sandbox/lib/programStack";
 import { DEVELOPER, PRE_EXISTING_ADMIN } from "../../sandbox/lib/welkinPlatform";
@@ -147,11 +147,7 @@ describe("faults around a run: API server restarts and 429s, the git server down
             ...run,
             phase: "CRDs",
             starts: /CustomResourceDefinition::/,
-            fault: async () => {
-                const throttle = throttleUser(fx.sandbox, DEVELOPER.user);
-                await new Promise((r) => setTimeout(r, 8000));
-                throttle.stop();
-            },
+            fault: () => throttleUserFor(fx.sandbox, DEVELOPER.user, 8),
         });
         outcome("429 for 8 s during up (CRDs)", `up exit ${up.code} after ${up.seconds.toFixed(0)} s (${up.summary})`);
         assert.strictEqual(up.code, 0, up.output);
@@ -165,11 +161,7 @@ describe("faults around a run: API server restarts and 429s, the git server down
             command: "destroy",
             phase: "teardown",
             starts: /FluxObjectsTeardown::/,
-            fault: async () => {
-                const throttle = throttleUser(fx.sandbox, DEVELOPER.user);
-                await new Promise((r) => setTimeout(r, 8000));
-                throttle.stop();
-            },
+            fault: () => throttleUserFor(fx.sandbox, DEVELOPER.user, 8),
         });
         outcome("429 for 8 s during destroy (teardown)", `destroy exit ${destroy.code} after ${destroy.seconds.toFixed(0)} s (${destroy.summary})`);
         assert.strictEqual(destroy.code, 0, destroy.output);
