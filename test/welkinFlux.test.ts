@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { WelkinFluxArgs } from "../components/args";
 import { WelkinFluxArgsError } from "../components/config";
+import { SERVICE_SETTLE_BOUND } from "../components/config/waits";
 import { readFluxBundle } from "../components/flux/bundle";
 import { WELKIN_ALLOWED_FLUX_CRDS } from "../components/render/welkinChanges";
 import { GITHUB_KNOWN_HOSTS } from "../components/render/githubKnownHosts";
@@ -304,6 +305,24 @@ describe("WelkinFlux (unit, mocks)", () => {
             const role = mocks.ofType(T.role).find((r) => meta(r).name === roleName && meta(r).namespace === meta(binding).namespace)!;
             assertBefore(role, binding);
         }
+    });
+
+    it("step 8: every wait is bounded: the readiness bound for what the provider awaits, a short one for the Services after their Deployments", async () => {
+        // Resource options are not part of what the mocks see; a transformation on the component sees every child's.
+        const timeouts = new Map<string, pulumi.CustomTimeouts | undefined>();
+        const record: pulumi.ResourceTransformation = (t) => {
+            timeouts.set(`${t.type} ${t.name}`, (t.opts as pulumi.CustomResourceOptions).customTimeouts);
+            return undefined;
+        };
+        await build({ ...args, readinessTimeout: "7m" }, "flux", { transformations: [record] });
+        const bound = (type: string) => [...timeouts].filter(([k]) => k.startsWith(`${type} `)).map(([, v]) => v);
+        for (const type of [T.deployment, T.crd, T.anchor]) {
+            assert.ok(bound(type).length > 0, type);
+            assert.ok(bound(type).every((t) => t?.create === "7m" && t?.update === "7m"), `${type}: ${JSON.stringify(bound(type))}`);
+        }
+        assert.strictEqual(bound(T.service).length, 3);
+        assert.ok(bound(T.service).every((t) => t?.create === SERVICE_SETTLE_BOUND && t?.update === SERVICE_SETTLE_BOUND), JSON.stringify(bound(T.service)));
+        assertBefore(mocks.ofType(T.deployment), mocks.ofType(T.service));
     });
 
     it("step 9: the teardown comes after everything the controllers need, so destroy runs it first; the GitRepository goes before the Kustomization", async () => {

@@ -5,6 +5,7 @@
 // data flow between the steps.
 import * as pulumi from "@pulumi/pulumi";
 import { WelkinFluxConfig } from "../config";
+import { SERVICE_SETTLE_BOUND } from "../config/waits";
 import { KubeAccess } from "../kube/access";
 
 export interface StepContext {
@@ -26,11 +27,22 @@ export function childOptions(ctx: StepContext, ...dependsOn: pulumi.Resource[]):
 
 /**
  * A child the kubernetes provider awaits (the anchor Ok, a CRD Established, a Deployment
- * available, a Service's endpoints): its options with the create and update wait bounded by
- * `readinessTimeout`, so a cluster that never gets there fails the up with the provider's reason
- * instead of waiting its default 10 minutes.
+ * available): its options with the create and update wait bounded by `readinessTimeout`, so a
+ * cluster that never gets there fails the up with the provider's reason instead of waiting its
+ * default 10 minutes.
  */
 export function awaitedChildOptions(ctx: StepContext, ...dependsOn: pulumi.Resource[]): pulumi.CustomResourceOptions {
-    const bound = ctx.config.readinessTimeout;
+    return boundedChildOptions(ctx, ctx.config.readinessTimeout, dependsOn);
+}
+
+/**
+ * A Service of the controllers, created after their Deployments: its wait bounded by
+ * SERVICE_SETTLE_BOUND (config/waits.ts), which ends the provider's 10 s of endpoint settling.
+ */
+export function serviceChildOptions(ctx: StepContext, ...dependsOn: pulumi.Resource[]): pulumi.CustomResourceOptions {
+    return boundedChildOptions(ctx, SERVICE_SETTLE_BOUND, dependsOn);
+}
+
+function boundedChildOptions(ctx: StepContext, bound: string, dependsOn: pulumi.Resource[]): pulumi.CustomResourceOptions {
     return { ...childOptions(ctx, ...dependsOn), customTimeouts: { create: bound, update: bound } };
 }

@@ -1,6 +1,6 @@
 // The GitHub git target: the deploy key through GitHub's API (github.RepositoryDeployKey) and one
 // commit per file through its contents API (github.RepositoryFile), chained to keep the order.
-import * as github from "@pulumi/github";
+import type * as githubSdk from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import { WelkinFluxConfig } from "../config";
 import { childOptions, StepContext } from "../context/stepContext";
@@ -8,6 +8,15 @@ import { DeployKey } from "../keys/deployKey";
 import { FluxFile } from "../render/fluxManifests";
 import { CommittedFiles, GitTarget } from "./gitTarget";
 import { fileMessage } from "./inputs";
+
+/**
+ * @pulumi/github, loaded when a GitHub target is built: the SDK takes about 0.3 s of every
+ * preview and up to load, which a repository on another git server need not pay.
+ */
+function github(): typeof githubSdk {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require("@pulumi/github") as typeof githubSdk;
+}
 
 /**
  * The repository's name, once GitHub has confirmed that the github provider reaches
@@ -19,7 +28,7 @@ import { fileMessage } from "./inputs";
  */
 export function confirmedRepositoryName(config: WelkinFluxConfig, parent: pulumi.Resource): pulumi.Output<string> {
     const { owner, name } = config.repository;
-    const read = github.getRepository({ name }, { parent }).then(
+    const read = github().getRepository({ name }, { parent }).then(
         (found) => {
             // A mock that echoes its inputs gives no fullName: nothing to compare.
             if (typeof found.fullName === "string" && found.fullName.toLowerCase() !== `${owner}/${name}`.toLowerCase()) {
@@ -54,9 +63,10 @@ function unreadable(owner: string, name: string, e: unknown): string {
     );
 }
 
-function registerDeployKey(ctx: StepContext, key: DeployKey, repository: pulumi.Output<string>): github.RepositoryDeployKey {
+function registerDeployKey(ctx: StepContext, key: DeployKey, repository: pulumi.Output<string>): githubSdk.RepositoryDeployKey {
     const { name, config } = ctx;
-    return new github.RepositoryDeployKey(
+    const { RepositoryDeployKey } = github();
+    return new RepositoryDeployKey(
         `${name}-deploy-key`,
         { repository, title: config.deployKey.title, key: key.publicKeyOpenssh, readOnly: config.deployKey.readOnly },
         childOptions(ctx, ...key.resources),
@@ -65,12 +75,13 @@ function registerDeployKey(ctx: StepContext, key: DeployKey, repository: pulumi.
 
 function commitFiles(ctx: StepContext, files: FluxFile[], repository: pulumi.Output<string>): CommittedFiles {
     const { name, config } = ctx;
-    const commits: github.RepositoryFile[] = [];
+    const { RepositoryFile } = github();
+    const commits: githubSdk.RepositoryFile[] = [];
     for (const f of files) {
         const stem = f.path.split("/").pop()!.replace(/\.yaml$/, "");
         const previous = commits[commits.length - 1];
         commits.push(
-            new github.RepositoryFile(
+            new RepositoryFile(
                 `${name}-${stem}`,
                 {
                     repository,

@@ -2,7 +2,7 @@
 // starts and then reconciles the very same objects from git.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { awaitedChildOptions, childOptions, StepContext } from "../context/stepContext";
+import { awaitedChildOptions, childOptions, serviceChildOptions, StepContext } from "../context/stepContext";
 import { withFieldKnownAfter } from "../kube/knownAfter";
 import { KubeObject } from "../kube/object";
 import { kubeObjectResource, objectResourceName } from "../kube/objectResource";
@@ -41,7 +41,7 @@ const INSTANCE_LABEL = "app.kubernetes.io/instance";
 export function installFlux(ctx: StepContext, inputs: { objects: KubeObject[]; anchor: pulumi.CustomResource; prerequisites: pulumi.Resource[] }): InstalledFlux {
     const { objects, anchor, prerequisites } = inputs;
     const options = (o: KubeObject, dependsOn: pulumi.Resource[]) =>
-        o.kind === "Deployment" || o.kind === "Service" ? awaitedChildOptions(ctx, ...dependsOn) : childOptions(ctx, ...dependsOn);
+        o.kind === "Deployment" ? awaitedChildOptions(ctx, ...dependsOn) : o.kind === "Service" ? serviceChildOptions(ctx, ...dependsOn) : childOptions(ctx, ...dependsOn);
     const create = (o: KubeObject, dependsOn: pulumi.Resource[]) =>
         kubeObjectResource(objectResourceName(ctx.name, o), withFieldKnownAfter(o, ["metadata", "labels", INSTANCE_LABEL], anchor), options(o, dependsOn));
     const isSupporting = (o: KubeObject) => o.kind !== "Deployment" && o.kind !== "Service" && !SYNC_KINDS.includes(o.kind);
@@ -60,8 +60,8 @@ export function installFlux(ctx: StepContext, inputs: { objects: KubeObject[]; a
         { namespace: ctx.config.namespace, deployments: pods.map((p) => ({ name: p.deployment, template: p.template })), readinessTimeout: ctx.config.readinessTimeout, access: ctx.access },
         childOptions(ctx, ...prerequisites, ...supporting, admission),
     );
-    // The kubernetes provider waits until a Service has endpoints. Created after the Deployments
-    // (which it awaits Available), a Service finds its pods at once instead of waiting for them.
+    // Created after the Deployments (which the provider awaits available), a Service finds its
+    // pods ready at once, so its own wait can be short (serviceChildOptions).
     const services = objects.filter((o) => o.kind === "Service").map((o) => create(o, [...prerequisites, ...controllers]));
     // The sync objects depend on the controllers so that `destroy` deletes them first, while the
     // controllers still run to clear their finalizers; otherwise flux-system hangs in Terminating.
