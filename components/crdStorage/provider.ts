@@ -12,8 +12,13 @@
 //     provider's own field manager (read from the old CRD), so the provider's update that
 //     follows finds the object it owns. (The provider's update does not create a missing object:
 //     tried, "customresourcedefinitions ... not found".)
+// The CRDs create() may create again come packed (plannedCrds in resource.ts): their JSON text
+// gzipped, in base64, with its sha256. The inputs in the state keep that; the outputs keep no
+// manifest at all, since nothing after create() reads one (there is no read or delete).
 // Node built-ins only (see kube/client.ts).
+import * as crypto from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import * as zlib from "zlib";
 import { connect } from "../kube/access";
 import { kubeErrorMessage, kubeRequest } from "../kube/client";
 import { ClusterProps, diffStoringAccess, pollUntil, Sleep, storeNews } from "../kube/clusterProvider";
@@ -24,9 +29,12 @@ import type { CrdShape } from "../kube/crd";
 export interface PlannedCrd extends Pick<CrdShape, "name" | "group" | "plural" | "kind" | "versions"> {
     /**
      * The new CRD itself, for the CRDs a change to this version may have to replace (those that
-     * do not serve a version another bundled release stores): create() creates it again.
+     * do not serve a version another bundled release stores), for create() to create it again:
+     * its JSON text, gzipped and in base64. Read through plannedManifest().
      */
-    manifest?: Record<string, unknown>;
+    manifestGzip?: string;
+    /** The sha256 (hex) of that JSON text; kept in the outputs, where manifestGzip is not. */
+    manifestSha256?: string;
 }
 
 export interface CrdStorageProps extends ClusterProps {
@@ -43,6 +51,33 @@ interface StaleCrd {
     gone: string[];
     /** Objects of its kind in the cluster (at least this many). */
     objects: number;
+}
+
+/** The planned CRD's manifest, unpacked and checked against its sha256; undefined when none was planned. */
+export function plannedManifest(crd: PlannedCrd): Record<string, unknown> | undefined {
+    if (crd.manifestGzip === undefined) {
+        return undefined;
+    }
+    let text: string;
+    try {
+        text = zlib.gunzipSync(Buffer.from(crd.manifestGzip, "base64")).toString("utf8");
+    } catch (e) {
+        throw new Error(`the manifest planned for the CRD ${crd.name} does not unzip: ${(e as Error).message}`);
+    }
+    const sha256 = crypto.createHash("sha256").update(text).digest("hex");
+    if (sha256 !== crd.manifestSha256) {
+        throw new Error(`the manifest planned for the CRD ${crd.name} does not match its sha256 (${crd.manifestSha256 ?? "none"}; unzipped: ${sha256})`);
+    }
+    return JSON.parse(text) as Record<string, unknown>;
+}
+
+/**
+ * The props as the state's outputs keep them: without the packed manifests, which only create()
+ * reads, and only from its inputs. A state written before the manifests were packed has
+ * `manifest` (the CRD as an object) in its planned CRDs instead; it passes through here as it is.
+ */
+function storedProps(props: CrdStorageProps): CrdStorageProps {
+    return { ...props, crds: props.crds.map(({ manifestGzip: _packed, ...crd }) => crd) };
 }
 
 function versionTuple(v: string): number[] {
@@ -137,7 +172,8 @@ async function replacePlannedCrds(props: CrdStorageProps, wait?: Sleep): Promise
         throw new Error(refusedUpgradeMessage(props.fluxVersion, blocking));
     }
     for (const s of stale) {
-        if (s.crd.manifest === undefined) {
+        const manifest = plannedManifest(s.crd);
+        if (manifest === undefined) {
             throw new Error(`the CRD ${s.crd.name} has to be created again for Flux ${props.fluxVersion}, but its manifest was not planned for that`);
         }
         const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(s.crd.name)}`;
@@ -150,7 +186,7 @@ async function replacePlannedCrds(props: CrdStorageProps, wait?: Sleep): Promise
         if (!gone.done) {
             throw new Error(`the CRD ${s.crd.name} was not gone 60 s after its deletion`);
         }
-        const applied = await kubeRequest(conn, "PATCH", `${path}?fieldManager=${encodeURIComponent(manager)}&force=true`, s.crd.manifest, "application/apply-patch+yaml");
+        const applied = await kubeRequest(conn, "PATCH", `${path}?fieldManager=${encodeURIComponent(manager)}&force=true`, manifest, "application/apply-patch+yaml");
         if (applied.status >= 300) {
             throw new Error(`deleted the CRD ${s.crd.name}, but cannot create it again (run pulumi up again to retry): ${kubeErrorMessage(applied)}`);
         }
@@ -167,6 +203,13 @@ async function applyManager(conn: KubeConnection, path: string): Promise<string>
 export const crdStorageProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds: CrdStorageProps, news: CrdStorageProps) {
         const fail = (reason: string) => ({ inputs: news, failures: [{ property: "", reason }] });
+        for (const crd of news.crds) {
+            try {
+                plannedManifest(crd);
+            } catch (e) {
+                return fail(`Flux CRDs: ${(e as Error).message}. The program packs it (plannedCrds): the cluster has nothing to do with this, and nothing was changed.`);
+            }
+        }
         if (olds?.fluxVersion !== undefined && compareFluxVersions(news.fluxVersion, olds.fluxVersion) < 0) {
             return fail(downgradeMessage(olds.fluxVersion, news.fluxVersion));
         }
@@ -182,16 +225,20 @@ export const crdStorageProvider: pulumi.dynamic.ResourceProvider = {
         }
     },
 
+    // olds are the stored outputs, which keep no manifestGzip: both sides are compared as outputs,
+    // where a changed manifest still shows as its sha256. Outputs that keep the whole CRD
+    // (`manifest`, see storedProps) differ from any news: one update, with nothing to do in the
+    // cluster, stores them lean.
     async diff(_id: string, olds: CrdStorageProps, news: CrdStorageProps) {
         const versionChanged = olds.fluxVersion !== news.fluxVersion;
-        const otherChanged = JSON.stringify({ ...olds, fluxVersion: undefined }) !== JSON.stringify({ ...news, fluxVersion: undefined });
+        const otherChanged = JSON.stringify({ ...storedProps(olds), fluxVersion: undefined }) !== JSON.stringify({ ...storedProps(news), fluxVersion: undefined });
         return diffStoringAccess(olds, news, { changed: otherChanged, replaces: versionChanged ? ["fluxVersion"] : [] });
     },
 
     async create(inputs: CrdStorageProps) {
         await replacePlannedCrds(inputs);
-        return { id: `flux-crds-${inputs.fluxVersion}`, outs: inputs };
+        return { id: `flux-crds-${inputs.fluxVersion}`, outs: storedProps(inputs) };
     },
 
-    update: storeNews,
+    update: (id: string, olds: CrdStorageProps, news: CrdStorageProps) => storeNews(id, olds, storedProps(news)),
 };

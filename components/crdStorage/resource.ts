@@ -1,11 +1,14 @@
 // The FluxCrdStorage resource (docs/ARCHITECTURE.md step 2): what a change of Flux version does
 // to the installed CRDs, decided before anything changes; its provider is provider.ts.
+import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import * as zlib from "zlib";
 import { fluxCrds } from "../flux/bundle";
 import { SUPPORTED_FLUX_VERSIONS } from "../flux/releases";
 import { KubeAccess } from "../kube/access";
 import { ClusterResource } from "../kube/clusterResource";
 import { crdShape } from "../kube/crd";
+import { KubeObject } from "../kube/object";
 import { crdStorageProvider, PlannedCrd } from "./provider";
 
 /** The storage version of each CRD in every bundled release, by CRD name. */
@@ -19,6 +22,18 @@ function storageVersions(): Map<string, Set<string>> {
     return stored;
 }
 
+/**
+ * The CRD as a planned CRD carries it (provider.ts, plannedManifest): the state keeps it in the
+ * resource's inputs, at a third to two fifths of its JSON text's size.
+ */
+export function packManifest(crd: KubeObject): Required<Pick<PlannedCrd, "manifestGzip" | "manifestSha256">> {
+    const text = JSON.stringify(crd);
+    return {
+        manifestGzip: zlib.gzipSync(text, { level: zlib.constants.Z_BEST_COMPRESSION }).toString("base64"),
+        manifestSha256: crypto.createHash("sha256").update(text).digest("hex"),
+    };
+}
+
 export function plannedCrds(fluxVersion: string): PlannedCrd[] {
     const stored = storageVersions();
     return fluxCrds(fluxVersion).map((crd) => {
@@ -26,7 +41,7 @@ export function plannedCrds(fluxVersion: string): PlannedCrd[] {
         // Only where some bundled release stores a version this one does not serve: the state
         // keeps the manifest of just the CRDs a version change may have to create again.
         const mayBeReplaced = [...(stored.get(name) ?? [])].some((v) => !versions.includes(v));
-        return { name, group, plural, kind, versions, ...(mayBeReplaced ? { manifest: crd } : {}) };
+        return { name, group, plural, kind, versions, ...(mayBeReplaced ? packManifest(crd) : {}) };
     });
 }
 
