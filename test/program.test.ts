@@ -12,7 +12,7 @@ import { RecordingMocks, settle, unwrap, useMocks, withoutKubeconfig } from "./s
 const ROOT = path.resolve(__dirname, "..");
 const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as {
     name: string;
-    runtime: { name: string; options?: { tsconfig?: string } };
+    runtime: { name: string; options?: { typescript?: boolean } };
     main: string;
     config: Record<string, { type: string; description?: string; default?: unknown; items?: { type: string } }>;
 };
@@ -63,13 +63,18 @@ function keysReadByProgram(): string[] {
 }
 
 describe("Pulumi project files", () => {
-    it("name the project, the nodejs runtime and index.ts as the program", () => {
+    it("name the project, the nodejs runtime and index.ts as the program, compiled through the compile cache", () => {
         assert.strictEqual(project.name, "welkin-flux");
         assert.strictEqual(project.runtime.name, "nodejs");
-        // The engine runs the program without type-checking it (npm run typecheck does that).
-        const tsconfig = JSON.parse(fs.readFileSync(path.join(ROOT, project.runtime.options!.tsconfig!), "utf8"));
-        assert.strictEqual(tsconfig.compilerOptions.noCheck, true);
-        assert.strictEqual(project.main, "index.ts");
+        // The language host's ts-node is off; program/run.js compiles index.ts (without
+        // type-checking it: npm run typecheck does that) through program/compileCache.js.
+        assert.strictEqual(project.runtime.options?.typescript, false);
+        assert.strictEqual(project.main, "program/run.js");
+        const run = fs.readFileSync(path.join(ROOT, project.main), "utf8");
+        assert.match(run, /useCompileCache\(/);
+        assert.match(run, /module\.exports = require\("\.\.\/index\.ts"\)/);
+        const tsconfig = JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.pulumi.json"), "utf8"));
+        assert.deepStrictEqual(tsconfig.files, ["index.ts"]);
     });
 
     it("declare every setting the program reads, with a type and a description", () => {

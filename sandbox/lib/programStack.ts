@@ -37,9 +37,8 @@ export function engineEnv(pulumiDir: string): Record<string, string> {
         PULUMI_SKIP_UPDATE_CHECK: "true",
         // Plugins come from the toolchain on PATH; nothing may be downloaded.
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        // What Pulumi.yaml's runtime option `tsconfig` asks for (compile the program without
-        // type-checking it). The toolchain's language host is the v3.68.0 fallback, which did not
-        // apply the option when tried here, so the sandbox sets the variable the option maps to.
+        // The bench's floor programs are compiled by the language host's ts-node, as a user's
+        // program is; like ours (program/compileCache.js), without type-checking them.
         PULUMI_NODEJS_TSCONFIG_PATH: path.join(PROGRAM_DIR, "tsconfig.pulumi.json"),
     };
 }
