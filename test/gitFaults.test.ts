@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { MAX_PUSH_ATTEMPTS } from "../components/gitTarget/commitFiles";
-import { GitFile, SshGitFilesInputs, SshGitFilesOutputs } from "../components/gitTarget/inputs";
+import { GitFile, packFile, SshGitFilesInputs, SshGitFilesOutputs } from "../components/gitTarget/inputs";
 import { makeSshGitFilesProvider, sshGitFilesProvider } from "../components/gitTarget/sshGitFilesProvider";
 import { GitServer, SSHD, sshBanner, startGitServer } from "../sandbox/lib/gitServer";
 import { gitServerOrSkip } from "./support/gitServerSuite";
@@ -115,7 +115,7 @@ describe("SshGitFiles under git faults", function () {
         return {
             url,
             branch: opts.branch ?? "main",
-            files,
+            files: files.map(packFile),
             privateKey: (opts.key ?? writer).privateKey,
             knownHosts: (opts.on ?? server).knownHosts,
             commitMessagePrefix: "welkin-flux",
@@ -220,6 +220,7 @@ describe("SshGitFiles under git faults", function () {
             assert.strictEqual(gitRaw(["--git-dir", bare, "cat-file", "blob", `main:${FOREIGN}`]), FOREIGN_CONTENT);
             assert.strictEqual(commitCount(bare), before + 3);
             assert.strictEqual(updated.headSha, gitRaw(["--git-dir", bare, "rev-parse", "main"]).trim());
+            assert.ok(!JSON.stringify(updated).includes("# components dev 2 line 3999"), "the outputs keep no file content");
         });
     });
 

@@ -3,16 +3,20 @@
 // engine.
 import * as assert from "assert";
 import * as childProcess from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as zlib from "zlib";
 import * as pulumi from "@pulumi/pulumi";
 import { isStaleRejection } from "../components/gitTarget/commitFiles";
 import { explainGitFailure } from "../components/gitTarget/gitSession";
-import { GitFile, inputProblems, SshGitFilesInputs, SshGitFilesOutputs, UNKNOWN } from "../components/gitTarget/inputs";
+import { GitFile, inputProblems, PackedFile, packFile, sha256Hex, SshGitFilesInputs, SshGitFilesOutputs, UNKNOWN } from "../components/gitTarget/inputs";
+import { packFiles, SshGitFiles } from "../components/gitTarget/sshGitFiles";
 import { makeSshGitFilesProvider, sshGitFilesProvider } from "../components/gitTarget/sshGitFilesProvider";
 import { GitServer } from "../sandbox/lib/gitServer";
 import { gitServerOrSkip } from "./support/gitServerSuite";
+import { settle, unwrap, useMocks } from "./support/mocks";
 
 interface KeyPair {
     privateKey: string;
@@ -25,6 +29,19 @@ const ours = (cluster: string, v = "1"): GitFile[] => [
     { path: `clusters/${cluster}/flux-system/kustomization.yaml`, content: `# kustomization ${v}\n` },
 ];
 const FOREIGN = "clusters/other/flux-system/gotk-sync.yaml";
+
+/** Outputs keep each file's path and sha256 only: no content, no gzip of it. */
+function assertNoContent(outs: SshGitFilesOutputs, files: GitFile[]): void {
+    const text = JSON.stringify(outs);
+    for (const f of files) {
+        assert.ok(!text.includes(f.content.trim()), `the outputs hold the content of ${f.path}: ${text}`);
+        assert.ok(!text.includes(packFile(f).gzip), `the outputs hold the gzip of ${f.path}`);
+    }
+    assert.deepStrictEqual(
+        outs.files,
+        files.map((f) => ({ path: f.path, sha256: sha256Hex(f.content) })),
+    );
+}
 
 function keygen(dir: string, name: string): KeyPair {
     const file = path.join(dir, name);
@@ -87,7 +104,7 @@ describe("SshGitFiles against an SSH git server", function () {
     }
 
     function inputs(url: string, files: GitFile[], key: KeyPair = writer): SshGitFilesInputs {
-        return { url, branch: "main", files, privateKey: key.privateKey, knownHosts: server.knownHosts, commitMessagePrefix: "welkin-flux", fluxVersion: "v2.1.2" };
+        return { url, branch: "main", files: files.map(packFile), privateKey: key.privateKey, knownHosts: server.knownHosts, commitMessagePrefix: "welkin-flux", fluxVersion: "v2.1.2" };
     }
 
     const subjects = (name: string, n: number) => bareGit(bare(name), ["log", `-${n}`, "--format=%s", "main"]).split("\n").reverse();
@@ -108,6 +125,7 @@ describe("SshGitFiles against an SSH git server", function () {
         const shas = bareGit(bare(name), ["log", "-3", "--format=%H", "main"]).split("\n").reverse();
         assert.deepStrictEqual(outs.commits.map((c) => c.commitSha), shas);
         assert.strictEqual(outs.headSha, shas[2]);
+        assertNoContent(outs, ours("dev"));
         assert.strictEqual(show(name, FOREIGN), "# another cluster");
         assert.strictEqual(bareGit(bare(name), ["log", "-1", "--format=%an <%ae>", "main"]), "welkin-flux <welkin-flux@users.noreply.github.com>");
 
@@ -140,6 +158,7 @@ describe("SshGitFiles against an SSH git server", function () {
         assert.strictEqual(show(name, sync.path), "# sync 2");
         assert.strictEqual(updated.commits[0].commitSha, created.commits[2].commitSha, "unchanged file: head that has it");
         assert.notStrictEqual(components.content, ours("dev")[0].content);
+        assertNoContent(updated, [ours("dev")[0], sync]);
 
         await sshGitFilesProvider.delete!("id", updated);
         assert.deepStrictEqual(tree(name), [FOREIGN]);
@@ -194,8 +213,9 @@ describe("SshGitFiles against an SSH git server", function () {
 
     it("a read-only key can clone but the server refuses its push", async () => {
         const { name, url } = repoWithForeignFile();
-        const read = await sshGitFilesProvider.read!("id", { ...inputs(url, [{ path: FOREIGN, content: "" }], reader), commits: [], headSha: "" });
-        assert.strictEqual((read.props as SshGitFilesOutputs).files[0].content, "# another cluster\n", "cloned with the read-only key");
+        const props: SshGitFilesOutputs = { ...inputs(url, [], reader), files: [{ path: FOREIGN, sha256: sha256Hex("") }], commits: [], headSha: "" };
+        const read = await sshGitFilesProvider.read!("id", props);
+        assert.deepStrictEqual((read.props as SshGitFilesOutputs).files, [{ path: FOREIGN, sha256: sha256Hex("# another cluster\n") }], "cloned with the read-only key");
         await assert.rejects(sshGitFilesProvider.create!(inputs(url, ours("dev"), reader)), (e: Error) => {
             assert.match(e.message, /read-only: push \(git-receive-pack\) refused/);
             assert.ok(e.message.includes(url), e.message);
@@ -233,10 +253,13 @@ describe("SshGitFiles against an SSH git server", function () {
         const clean = (await sshGitFilesProvider.read!("id", created)).props as SshGitFilesOutputs;
         assert.deepStrictEqual(clean.files, created.files);
         assert.deepStrictEqual(clean.commits, created.commits);
+        // Outputs a state from before digests holds: the same files, kept with their content.
+        const legacy = (await sshGitFilesProvider.read!("id", { ...created, files: ours("dev") })).props as SshGitFilesOutputs;
+        assert.deepStrictEqual([legacy.files, legacy.commits], [created.files, created.commits], "no drift, and the files recorded without content");
 
         pushForeign(name, ours("dev")[1].path, "# edited by hand\n", "hand edit");
         const drifted = (await sshGitFilesProvider.read!("id", created)).props as SshGitFilesOutputs;
-        assert.strictEqual(drifted.files[1].content, "# edited by hand\n");
+        assert.deepStrictEqual(drifted.files[1], { path: ours("dev")[1].path, sha256: sha256Hex("# edited by hand\n") });
         assert.strictEqual(drifted.commits.length, 2);
         const diff = await sshGitFilesProvider.diff!("id", drifted, inputs(url, ours("dev")));
         assert.strictEqual(diff.changes, true);
@@ -251,7 +274,7 @@ describe("SshGitFiles check, diff and helpers", () => {
     const good: SshGitFilesInputs = {
         url: "ssh://git@git.example.com:2222/fleet/infra.git",
         branch: "main",
-        files: ours("dev"),
+        files: ours("dev").map(packFile),
         privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n",
         knownHosts: "[git.example.com]:2222 ssh-ed25519 AAAA",
         commitMessagePrefix: "welkin-flux",
@@ -275,10 +298,87 @@ describe("SshGitFiles check, diff and helpers", () => {
         assert.match(reasons({ branch: "a..b" }).join(), /not a valid git branch name/);
         assert.match(reasons({ files: [] }).join(), /at least one/);
         for (const p of ["/etc/passwd", "../x", "a/../../b", ".git/config", "a//b", "a/./b"]) {
-            assert.match(reasons({ files: [{ path: p, content: "" }] }).join(), /must be a relative path inside the repository/, p);
+            assert.match(reasons({ files: [packFile({ path: p, content: "" })] }).join(), /must be a relative path inside the repository/, p);
         }
-        assert.match(reasons({ files: [ours("dev")[0], ours("dev")[0]] }).join(), /listed twice/);
-        assert.deepStrictEqual(reasons({ files: UNKNOWN as unknown as GitFile[], privateKey: UNKNOWN }), [], "unknowns at preview are not judged");
+        assert.match(reasons({ files: [good.files[0], good.files[0]] }).join(), /listed twice/);
+        assert.deepStrictEqual(reasons({ files: UNKNOWN as unknown as PackedFile[], privateKey: UNKNOWN }), [], "unknowns at preview are not judged");
+        const unknownParts = [UNKNOWN as unknown as PackedFile, { ...good.files[1], sha256: UNKNOWN }, { ...good.files[2], gzip: UNKNOWN }];
+        assert.deepStrictEqual(reasons({ files: unknownParts }), [], "a file, or its sha256 or gzip, unknown at preview is not judged");
+    });
+
+    it("check fails, naming the file, when its gzip does not unzip to its sha256 or it lacks either; create refuses it", async () => {
+        const [components, sync, kustomization] = good.files;
+        const gzip = zlib.gzipSync(Buffer.from("# something else\n"), { level: 9 }).toString("base64");
+        const truncated = components.gzip.slice(0, components.gzip.length / 2);
+        const cases: [string, PackedFile, RegExp][] = [
+            ["wrong content", { ...sync, gzip }, /file "clusters\/dev\/flux-system\/gotk-sync.yaml": its gzip unzips to content of sha256 [0-9a-f]{64}, not the sha256 [0-9a-f]{64} it carries/],
+            ["wrong sha256", { ...sync, sha256: sha256Hex("x") }, /file "clusters\/dev\/flux-system\/gotk-sync.yaml": its gzip unzips to content of sha256/],
+            ["corrupted gzip", { ...components, gzip: truncated }, /file "clusters\/dev\/flux-system\/gotk-components.yaml": its gzip does not unzip/],
+            ["not gzip at all", { ...components, gzip: Buffer.from("plain text").toString("base64") }, /file "clusters\/dev\/flux-system\/gotk-components.yaml": its gzip does not unzip/],
+            ["no sha256", { path: sync.path, gzip: sync.gzip } as PackedFile, /file "clusters\/dev\/flux-system\/gotk-sync.yaml" must carry sha256 .* and gzip/],
+            ["no gzip", { path: sync.path, sha256: sync.sha256 } as PackedFile, /file "clusters\/dev\/flux-system\/gotk-sync.yaml" must carry sha256 .* and gzip/],
+            ["plain content", { path: sync.path, content: "# sync\n" } as unknown as PackedFile, /file "clusters\/dev\/flux-system\/gotk-sync.yaml" must carry sha256/],
+        ];
+        for (const [what, bad, reason] of cases) {
+            const files = bad.path === components.path ? [bad, sync, kustomization] : [components, bad, kustomization];
+            const failures = (await sshGitFilesProvider.check!({}, { ...good, files })).failures!.filter((f) => f.property !== "");
+            assert.strictEqual(failures.length, 1, `${what}: ${JSON.stringify(failures)}`);
+            assert.strictEqual(failures[0].property, "files", what);
+            assert.match(failures[0].reason, reason, what);
+            // Nothing is cloned or committed: the file is refused before any git command runs.
+            await assert.rejects(sshGitFilesProvider.create!({ ...good, files }), (e: Error) => reason.test(e.message), what);
+        }
+    });
+
+    it("a state from before digests (outputs with each file's content) diffs and updates by sha256", async () => {
+        // What the provider stored then: the inputs with {path, content} files, plus the commits.
+        const commits = ours("dev").map((f, i) => ({ path: f.path, commitSha: `${i}`.repeat(40) }));
+        const legacy = { ...good, files: ours("dev"), commits, headSha: commits[2].commitSha } as unknown as SshGitFilesOutputs;
+        assert.deepStrictEqual(await sshGitFilesProvider.diff!("id", legacy, good), { changes: false, replaces: [], deleteBeforeReplace: false }, "same content: no change");
+        const changed = await sshGitFilesProvider.diff!("id", legacy, { ...good, files: ours("dev", "2").map(packFile) });
+        assert.deepStrictEqual([changed.changes, changed.replaces], [true, []], "other content: an update");
+        const reordered = await sshGitFilesProvider.diff!("id", legacy, { ...good, files: [...good.files].reverse() });
+        assert.strictEqual(reordered.changes, true, "the order is the commit order: another order is a change");
+        // An update made for another reason (a rotated key) makes no commit (the url is not
+        // reachable: a session would fail) and stores the files in the new form.
+        const rotated = { ...good, privateKey: `${good.privateKey}x` };
+        assert.strictEqual((await sshGitFilesProvider.diff!("id", legacy, rotated)).changes, true);
+        const outs = (await sshGitFilesProvider.update!("id", legacy, rotated))!.outs as SshGitFilesOutputs;
+        assertNoContent(outs, ours("dev"));
+        assert.deepStrictEqual([outs.commits, outs.headSha, outs.privateKey], [commits, commits[2].commitSha, rotated.privateKey]);
+        assert.deepStrictEqual(await sshGitFilesProvider.diff!("id", outs, rotated), { changes: false, replaces: [], deleteBeforeReplace: false }, "and the new form diffs the same");
+    });
+
+    it("the resource packs the files it is given (plain, Outputs, or one Output list): gunzip gives the content back, with its sha256", async () => {
+        const big = `# gotk-components\n${"apiVersion: v1\nkind: ConfigMap\n".repeat(5000)}ünïcödé ✓\n`;
+        const given: GitFile[] = [{ path: "clusters/dev/flux-system/gotk-components.yaml", content: big }, ...ours("dev").slice(1)];
+        const roundTrip = (packed: PackedFile[]) => {
+            assert.deepStrictEqual(packed.map((f) => Object.keys(f).sort()), given.map(() => ["gzip", "path", "sha256"]));
+            assert.deepStrictEqual(
+                packed.map((f) => ({ path: f.path, content: zlib.gunzipSync(Buffer.from(f.gzip, "base64")).toString("utf8") })),
+                given,
+            );
+            assert.deepStrictEqual(packed.map((f) => f.sha256), given.map((f) => crypto.createHash("sha256").update(Buffer.from(f.content, "utf8")).digest("hex")));
+            assert.ok(packed[0].gzip.length < big.length / 10, `gotk-components.yaml packs to ${packed[0].gzip.length} characters of ${big.length}`);
+            assert.deepStrictEqual(inputProblems({ ...good, files: packed }), []);
+        };
+
+        const mocks = await useMocks();
+        new SshGitFiles("dev-sync-files", {
+            url: good.url,
+            branch: "main",
+            files: [pulumi.output(big).apply((content) => ({ path: given[0].path, content })), pulumi.output(given[1]), given[2]],
+            privateKey: good.privateKey,
+            knownHosts: good.knownHosts,
+            commitMessagePrefix: "welkin-flux",
+            fluxVersion: "v2.1.2",
+        });
+        await settle(mocks);
+        const registered = mocks.find("pulumi-nodejs:dynamic/welkin-flux:SshGitFiles", "dev-sync-files");
+        roundTrip(registered.inputs.files as PackedFile[]);
+        assert.ok(!JSON.stringify(registered.inputs).includes("ünïcödé"), "no plain content in the inputs");
+
+        roundTrip(await unwrap(pulumi.output(packFiles(pulumi.output(given)))));
     });
 
     it("fails check naming git, or ssh, and the fix when it is not on PATH", async () => {

@@ -2,12 +2,36 @@
 // into Pulumi state with the dynamic provider, so it may use nothing but Node built-ins and the
 // package's own pure modules.
 
+import * as crypto from "crypto";
+import * as zlib from "zlib";
 import { sshUrlProblem } from "../config/sshUrl";
 
+/** A file as the program gives it and as git holds it. */
 export interface GitFile {
     path: string;
     content: string;
 }
+
+/**
+ * A file as the resource's inputs carry it: the state keeps the inputs, and Flux's
+ * gotk-components.yaml is some 270-380 kB of text that gzip and base64 make about an eighth of that.
+ */
+export interface PackedFile {
+    path: string;
+    /** Hex SHA-256 of the UTF-8 content: what diff compares, as the gzip bytes may differ between zlib builds. */
+    sha256: string;
+    /** Base64 of the gzip of the UTF-8 content. */
+    gzip: string;
+}
+
+/** A file as the resource's outputs record it: enough to remove it (delete) and to see drift (refresh). */
+export interface FileDigest {
+    path: string;
+    sha256: string;
+}
+
+/** A file in stored outputs: a FileDigest, or {path, content} in a state written before digests. */
+export type StoredFile = FileDigest | GitFile;
 
 export interface FileCommit {
     path: string;
@@ -17,7 +41,7 @@ export interface FileCommit {
 export interface SshGitFilesInputs {
     url: string;
     branch: string;
-    files: GitFile[];
+    files: PackedFile[];
     privateKey: string;
     knownHosts: string;
     commitMessagePrefix: string;
@@ -26,7 +50,8 @@ export interface SshGitFilesInputs {
     authorEmail?: string;
 }
 
-export interface SshGitFilesOutputs extends SshGitFilesInputs {
+export interface SshGitFilesOutputs extends Omit<SshGitFilesInputs, "files"> {
+    files: StoredFile[];
     commits: FileCommit[];
     headSha: string;
 }
@@ -39,6 +64,58 @@ export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export function isUnknown(v: unknown): boolean {
     return v === UNKNOWN;
+}
+
+export function sha256Hex(content: string): string {
+    return crypto.createHash("sha256").update(content, "utf8").digest("hex");
+}
+
+/** The program's side: a file as the inputs carry it. */
+export function packFile(f: GitFile): PackedFile {
+    return { path: f.path, sha256: sha256Hex(f.content), gzip: zlib.gzipSync(Buffer.from(f.content, "utf8"), { level: 9 }).toString("base64") };
+}
+
+/** The content of a packed file, or why it cannot be trusted. */
+function unpacked(f: PackedFile): { content: string } | { problem: string } {
+    if (typeof f.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(f.sha256) || typeof f.gzip !== "string") {
+        return { problem: `file "${f.path}" must carry sha256 (hex SHA-256 of its content) and gzip (base64 of its gzipped content)` };
+    }
+    let content: string;
+    try {
+        content = zlib.gunzipSync(Buffer.from(f.gzip, "base64")).toString("utf8");
+    } catch (e) {
+        return { problem: `file "${f.path}": its gzip does not unzip (${(e as Error).message})` };
+    }
+    const actual = sha256Hex(content);
+    return actual === f.sha256 ? { content } : { problem: `file "${f.path}": its gzip unzips to content of sha256 ${actual}, not the sha256 ${f.sha256} it carries` };
+}
+
+/** The provider's side: the files to write, each checked against its sha256. */
+export function unpackFiles(files: PackedFile[]): GitFile[] {
+    return files.map((f) => {
+        const u = unpacked(f);
+        if ("problem" in u) {
+            throw new Error(u.problem);
+        }
+        return { path: f.path, content: u.content };
+    });
+}
+
+/** The SHA-256 a file stands for, whichever form it is in; undefined for anything else (an unknown, at preview). */
+export function digestOf(f: unknown): string | undefined {
+    if (typeof f !== "object" || f === null) {
+        return undefined;
+    }
+    const { sha256, content } = f as Partial<PackedFile & GitFile>;
+    if (typeof sha256 === "string" && !isUnknown(sha256)) {
+        return sha256;
+    }
+    return typeof content === "string" && !isUnknown(content) ? sha256Hex(content) : undefined;
+}
+
+/** What the outputs keep of the files: path and sha256, never the content. */
+export function digests(files: (PackedFile | StoredFile)[]): FileDigest[] {
+    return files.map((f) => ({ path: f.path, sha256: digestOf(f)! }));
 }
 
 /** A branch name git accepts and that cannot be mistaken for an option. */
@@ -68,23 +145,30 @@ function filesProblems(files: unknown): string[] {
         return [];
     }
     if (!Array.isArray(files) || files.length === 0) {
-        return ["files must list at least one {path, content}"];
+        return ["files must list at least one {path, sha256, gzip}"];
     }
     const problems: string[] = [];
     const seen = new Set<string>();
-    for (const f of files as GitFile[]) {
+    for (const f of files as PackedFile[]) {
         if (isUnknown(f) || isUnknown(f?.path)) {
             continue;
         }
-        const problem = filePathProblem(f?.path);
+        if (typeof f !== "object" || f === null) {
+            problems.push("each file must be an object {path, sha256, gzip}");
+            continue;
+        }
+        const problem = filePathProblem(f.path);
         if (problem !== undefined) {
             problems.push(problem);
         } else if (seen.has(f.path)) {
             problems.push(`file path "${f.path}" is listed twice`);
         }
-        seen.add(f?.path);
-        if (!isUnknown(f?.content) && typeof f?.content !== "string") {
-            problems.push(`file "${f?.path}" has no text content`);
+        seen.add(f.path);
+        if (!isUnknown(f.sha256) && !isUnknown(f.gzip)) {
+            const u = unpacked(f);
+            if ("problem" in u) {
+                problems.push(u.problem);
+            }
         }
     }
     return problems;
@@ -121,10 +205,16 @@ export function removeMessage(p: Pick<SshGitFilesInputs, "commitMessagePrefix" |
     return `${p.commitMessagePrefix}: remove ${paths.join(", ")} (Flux ${p.fluxVersion})`;
 }
 
-/** Same paths with the same content in the same order: nothing to do in the repository. */
-export function sameFiles(a: GitFile[] | undefined, b: GitFile[] | undefined): boolean {
+/**
+ * Same paths with the same content (by sha256) in the same order: nothing to do in the
+ * repository. Either side may be inputs, outputs, or outputs of a state written before digests.
+ */
+export function sameFiles(a: (PackedFile | StoredFile)[] | undefined, b: (PackedFile | StoredFile)[] | undefined): boolean {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) {
         return false;
     }
-    return a.every((f, i) => f.path === b[i].path && f.content === b[i].content);
+    return a.every((f, i) => {
+        const digest = digestOf(f);
+        return digest !== undefined && f.path === b[i]?.path && digest === digestOf(b[i]);
+    });
 }

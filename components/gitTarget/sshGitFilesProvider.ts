@@ -9,8 +9,11 @@ import { GitAuthor, missingTools, withSession } from "./gitSession";
 import {
     DEFAULT_AUTHOR_EMAIL,
     DEFAULT_AUTHOR_NAME,
-    fileMessage,
+    digestOf,
+    digests,
     FileCommit,
+    FileDigest,
+    fileMessage,
     GitFile,
     inputProblems,
     isUnknown,
@@ -18,18 +21,22 @@ import {
     sameFiles,
     SshGitFilesInputs,
     SshGitFilesOutputs,
+    unpackFiles,
 } from "./inputs";
 
-function authorOf(p: SshGitFilesInputs): GitAuthor {
+/** What a session needs of the inputs or of the stored outputs. */
+type Settings = Omit<SshGitFilesInputs, "files">;
+
+function authorOf(p: Settings): GitAuthor {
     return { name: p.authorName || DEFAULT_AUTHOR_NAME, email: p.authorEmail || DEFAULT_AUTHOR_EMAIL };
 }
 
-function changeOf(p: SshGitFilesInputs, write: GitFile[], remove: string[]): Change {
+function changeOf(p: Settings, write: GitFile[], remove: string[]): Change {
     return { write, remove, fileMessage: (path) => fileMessage(p, path), removeMessage: (paths) => removeMessage(p, paths) };
 }
 
 /** Runs one change against the repository of p, with p's key, and always cleans the temp files. */
-function commitChange(p: SshGitFilesInputs, write: GitFile[], remove: string[], hooks: PushHooks): Promise<ChangeResult> {
+function commitChange(p: Settings, write: GitFile[], remove: string[], hooks: PushHooks): Promise<ChangeResult> {
     return withSession(p.url, p, authorOf(p), (s) => applyChange(s, p.branch, changeOf(p, write, remove), hooks));
 }
 
@@ -39,8 +46,9 @@ function idOf(p: SshGitFilesInputs): string {
     return `${p.branch}:${digest.slice(0, 16)}`;
 }
 
+/** The inputs as the outputs keep them: each file's path and sha256, not its content (see inputs.ts). */
 function outputs(p: SshGitFilesInputs, r: { commits: FileCommit[]; headSha: string }): SshGitFilesOutputs {
-    return { ...p, commits: r.commits, headSha: r.headSha };
+    return { ...p, files: digests(p.files), commits: r.commits, headSha: r.headSha };
 }
 
 /** The check failures for the inputs and for the commands the provider runs (so preview already tells). */
@@ -78,7 +86,7 @@ export function makeSshGitFilesProvider(hooks: PushHooks = {}): pulumi.dynamic.R
         },
 
         async create(inputs: SshGitFilesInputs) {
-            const r = await commitChange(inputs, inputs.files, [], hooks);
+            const r = await commitChange(inputs, unpackFiles(inputs.files), [], hooks);
             return { id: idOf(inputs), outs: outputs(inputs, r) };
         },
 
@@ -89,7 +97,7 @@ export function makeSshGitFilesProvider(hooks: PushHooks = {}): pulumi.dynamic.R
             }
             const kept = new Set(news.files.map((f) => f.path));
             const dropped = (olds.files ?? []).map((f) => f.path).filter((p) => !kept.has(p));
-            const r = await commitChange(news, news.files, dropped, hooks);
+            const r = await commitChange(news, unpackFiles(news.files), dropped, hooks);
             return { outs: outputs(news, r) };
         },
 
@@ -104,9 +112,10 @@ export function makeSshGitFilesProvider(hooks: PushHooks = {}): pulumi.dynamic.R
             // Refresh: our files as they are on the branch; a changed or removed file shows as drift.
             const paths = (props.files ?? []).map((f) => f.path);
             const now = await withSession(props.url, props, authorOf(props), (s) => readFiles(s, props.branch, paths));
-            const unchanged = (f: GitFile) => (props.files ?? []).some((o) => o.path === f.path && o.content === f.content);
-            const commits = (props.commits ?? []).filter((c) => now.files.some((f) => f.path === c.path && unchanged(f)));
-            return { id, props: { ...props, files: now.files, commits, headSha: now.headSha } };
+            const files = digests(now.files);
+            const unchanged = (f: FileDigest) => (props.files ?? []).some((o) => o.path === f.path && digestOf(o) === f.sha256);
+            const commits = (props.commits ?? []).filter((c) => files.some((f) => f.path === c.path && unchanged(f)));
+            return { id, props: { ...props, files, commits, headSha: now.headSha } };
         },
     };
 }
