@@ -100,11 +100,12 @@ export function dynamicOutputs(args: pulumi.runtime.MockResourceArgs): { id: str
     switch (dynamicKind(args)) {
         case "SshGitFiles": {
             // One commit per file, each on top of the previous, pushed to the branch.
-            const files = plain<{ path: string; content?: string }[]>(args.inputs.files) ?? [];
+            // The resource sends each file packed: its sha256 identifies the content.
+            const files = plain<{ path: string; sha256?: string; content?: string }[]>(args.inputs.files) ?? [];
             const branch = plain<string>(args.inputs.branch) ?? "";
             let parent = "";
             const commits = files.map((f) => {
-                parent = sha1("commit", parent, f.path, f.content ?? "");
+                parent = sha1("commit", parent, f.path, f.sha256 ?? f.content ?? "");
                 return { path: f.path, commitSha: parent };
             });
             return { id: `${branch}:${sha1(args.name).slice(0, 16)}`, outputs: { commits, headSha: parent } };
