@@ -325,6 +325,28 @@ describe("WelkinFlux (unit, mocks)", () => {
         assertBefore(mocks.ofType(T.deployment), mocks.ofType(T.service));
     });
 
+    it("step 9: destroy leaves flux-system's objects without finalizers to the namespace's deletion, and deletes the sync objects itself", async () => {
+        const deletedWith = new Map<string, unknown>();
+        let anchor: pulumi.Resource | undefined;
+        const record: pulumi.ResourceTransformation = (t) => {
+            deletedWith.set(`${t.type} ${t.name}`, (t.opts as pulumi.CustomResourceOptions).deletedWith);
+            anchor = t.type === T.anchor ? t.resource : anchor;
+            return undefined;
+        };
+        await build({ ...args, imagePullSecret: { name: "regcred", dockerConfigJson: '{"auths":{}}' } }, "flux", { transformations: [record] });
+        assert.ok(anchor);
+        const inFluxSystem = mocks.registrations.filter((r) => r.type.startsWith("kubernetes:") && meta(r)?.namespace === "flux-system");
+        assert.strictEqual(inFluxSystem.length, 18); // the git and pull secrets and the 16 install objects
+        for (const r of inFluxSystem) {
+            const isSync = r.type === T.gitRepository || r.type === T.kustomization;
+            assert.strictEqual(deletedWith.get(`${r.type} ${r.name}`), isSync ? undefined : anchor, `${r.type} ${r.name}`);
+        }
+        // Outside flux-system nothing is left to the namespace: the Roles and RoleBindings in the parents, the CRDs.
+        for (const r of [...mocks.ofType(T.role), ...mocks.ofType(T.roleBinding), ...mocks.ofType(T.crd)]) {
+            assert.strictEqual(deletedWith.get(`${r.type} ${r.name}`), undefined, `${r.type} ${r.name}`);
+        }
+    });
+
     it("step 9: the teardown comes after everything the controllers need, so destroy runs it first; the GitRepository goes before the Kustomization", async () => {
         await build();
         const [teardown] = mocks.ofType(T.teardown);

@@ -43,6 +43,15 @@ export function serviceChildOptions(ctx: StepContext, ...dependsOn: pulumi.Resou
     return boundedChildOptions(ctx, SERVICE_SETTLE_BOUND, dependsOn);
 }
 
+/**
+ * For an object in flux-system that has no finalizers: `pulumi destroy` deletes it with the
+ * namespace, when it deletes the anchor (HNC deletes the subnamespace and the namespace everything
+ * in it), instead of one by one before. When only the object goes, it is deleted as any other.
+ */
+export function inFluxNamespace(anchor: pulumi.Resource): pulumi.CustomResourceOptions {
+    return { deletedWith: anchor };
+}
+
 function boundedChildOptions(ctx: StepContext, bound: string, dependsOn: pulumi.Resource[]): pulumi.CustomResourceOptions {
     return { ...childOptions(ctx, ...dependsOn), customTimeouts: { create: bound, update: bound } };
 }

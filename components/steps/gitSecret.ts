@@ -1,7 +1,7 @@
 // Step 6: the Secret source-controller authenticates to git with (`<repo>-auth`).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { childOptions, StepContext } from "../context/stepContext";
+import { childOptions, inFluxNamespace, StepContext } from "../context/stepContext";
 import { DeployKey } from "../keys/deployKey";
 import { knownAfter } from "../kube/knownAfter";
 import { GITHUB_KNOWN_HOSTS } from "../render/githubKnownHosts";
@@ -24,7 +24,7 @@ export function createGitSecret(ctx: StepContext, inputs: { key: DeployKey; keyR
         },
         // After the namespace and the key's registration: on a key rotation, the server knows the
         // new key before Flux switches to it.
-        { ...childOptions(ctx, anchor, ...keyReady), additionalSecretOutputs: ["data", "stringData"] },
+        { ...childOptions(ctx, anchor, ...keyReady), ...inFluxNamespace(anchor), additionalSecretOutputs: ["data", "stringData"] },
     );
     return { gitSecret };
 }

@@ -2,7 +2,7 @@
 // contents are given (otherwise it is made in flux-system by other means, or not needed).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { childOptions, StepContext } from "../context/stepContext";
+import { childOptions, inFluxNamespace, StepContext } from "../context/stepContext";
 import { knownAfter } from "../kube/knownAfter";
 
 /** None, or the one Secret. */
@@ -18,7 +18,7 @@ export function createImagePullSecret(ctx: StepContext, inputs: { anchor: pulumi
             type: knownAfter(inputs.anchor, "kubernetes.io/dockerconfigjson"),
             stringData: { ".dockerconfigjson": pulumi.secret(ips.dockerConfigJson) },
         },
-        { ...childOptions(ctx, inputs.anchor), additionalSecretOutputs: ["data", "stringData"] },
+        { ...childOptions(ctx, inputs.anchor), ...inFluxNamespace(inputs.anchor), additionalSecretOutputs: ["data", "stringData"] },
     );
     return { pullSecrets: [pullSecret] };
 }

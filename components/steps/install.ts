@@ -2,7 +2,7 @@
 // starts and then reconciles the very same objects from git.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { awaitedChildOptions, childOptions, serviceChildOptions, StepContext } from "../context/stepContext";
+import { awaitedChildOptions, childOptions, inFluxNamespace, serviceChildOptions, StepContext } from "../context/stepContext";
 import { withFieldKnownAfter } from "../kube/knownAfter";
 import { KubeObject } from "../kube/object";
 import { kubeObjectResource, objectResourceName } from "../kube/objectResource";
@@ -40,8 +40,11 @@ const INSTANCE_LABEL = "app.kubernetes.io/instance";
  */
 export function installFlux(ctx: StepContext, inputs: { objects: KubeObject[]; anchor: pulumi.CustomResource; prerequisites: pulumi.Resource[] }): InstalledFlux {
     const { objects, anchor, prerequisites } = inputs;
-    const options = (o: KubeObject, dependsOn: pulumi.Resource[]) =>
+    const waits = (o: KubeObject, dependsOn: pulumi.Resource[]) =>
         o.kind === "Deployment" ? awaitedChildOptions(ctx, ...dependsOn) : o.kind === "Service" ? serviceChildOptions(ctx, ...dependsOn) : childOptions(ctx, ...dependsOn);
+    // The sync objects carry the controllers' finalizers: destroy deletes them while the
+    // controllers run. The rest goes with the namespace.
+    const options = (o: KubeObject, dependsOn: pulumi.Resource[]) => ({ ...waits(o, dependsOn), ...(SYNC_KINDS.includes(o.kind) ? {} : inFluxNamespace(anchor)) });
     const create = (o: KubeObject, dependsOn: pulumi.Resource[]) =>
         kubeObjectResource(objectResourceName(ctx.name, o), withFieldKnownAfter(o, ["metadata", "labels", INSTANCE_LABEL], anchor), options(o, dependsOn));
     const isSupporting = (o: KubeObject) => o.kind !== "Deployment" && o.kind !== "Service" && !SYNC_KINDS.includes(o.kind);
