@@ -325,7 +325,7 @@ describe("WelkinFlux (unit, mocks)", () => {
         assertBefore(mocks.ofType(T.deployment), mocks.ofType(T.service));
     });
 
-    it("step 9: destroy leaves flux-system's objects without finalizers to the namespace's deletion, and deletes the sync objects itself", async () => {
+    it("step 9: destroy leaves flux-system's objects without finalizers or pods to the namespace's deletion, and deletes the sync objects and the Deployments itself", async () => {
         const deletedWith = new Map<string, unknown>();
         let anchor: pulumi.Resource | undefined;
         const record: pulumi.ResourceTransformation = (t) => {
@@ -338,8 +338,8 @@ describe("WelkinFlux (unit, mocks)", () => {
         const inFluxSystem = mocks.registrations.filter((r) => r.type.startsWith("kubernetes:") && meta(r)?.namespace === "flux-system");
         assert.strictEqual(inFluxSystem.length, 18); // the git and pull secrets and the 16 install objects
         for (const r of inFluxSystem) {
-            const isSync = r.type === T.gitRepository || r.type === T.kustomization;
-            assert.strictEqual(deletedWith.get(`${r.type} ${r.name}`), isSync ? undefined : anchor, `${r.type} ${r.name}`);
+            const oneByOne = [T.gitRepository, T.kustomization, T.deployment].includes(r.type);
+            assert.strictEqual(deletedWith.get(`${r.type} ${r.name}`), oneByOne ? undefined : anchor, `${r.type} ${r.name}`);
         }
         // Outside flux-system nothing is left to the namespace: the Roles and RoleBindings in the parents, the CRDs.
         for (const r of [...mocks.ofType(T.role), ...mocks.ofType(T.roleBinding), ...mocks.ofType(T.crd)]) {

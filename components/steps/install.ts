@@ -43,8 +43,11 @@ export function installFlux(ctx: StepContext, inputs: { objects: KubeObject[]; a
     const waits = (o: KubeObject, dependsOn: pulumi.Resource[]) =>
         o.kind === "Deployment" ? awaitedChildOptions(ctx, ...dependsOn) : o.kind === "Service" ? serviceChildOptions(ctx, ...dependsOn) : childOptions(ctx, ...dependsOn);
     // The sync objects carry the controllers' finalizers: destroy deletes them while the
-    // controllers run. The rest goes with the namespace.
-    const options = (o: KubeObject, dependsOn: pulumi.Resource[]) => ({ ...waits(o, dependsOn), ...(SYNC_KINDS.includes(o.kind) ? {} : inFluxNamespace(anchor)) });
+    // controllers run. The Deployments it deletes too, in the foreground (the provider's
+    // default), so their pods are gone before the namespace is deleted: the namespace controller
+    // retries with backoff while pods terminate. The rest goes with the namespace.
+    const deletedOneByOne = (o: KubeObject) => SYNC_KINDS.includes(o.kind) || o.kind === "Deployment";
+    const options = (o: KubeObject, dependsOn: pulumi.Resource[]) => ({ ...waits(o, dependsOn), ...(deletedOneByOne(o) ? {} : inFluxNamespace(anchor)) });
     const create = (o: KubeObject, dependsOn: pulumi.Resource[]) =>
         kubeObjectResource(objectResourceName(ctx.name, o), withFieldKnownAfter(o, ["metadata", "labels", INSTANCE_LABEL], anchor), options(o, dependsOn));
     const isSupporting = (o: KubeObject) => o.kind !== "Deployment" && o.kind !== "Service" && !SYNC_KINDS.includes(o.kind);
