@@ -6,10 +6,12 @@
 //           (b) a program with one kubernetes resource (a ConfigMap in production, through a
 //               k8s.Provider given the developer kubeconfig): preview, no-op up;
 //           (c) the manual procedure's kubectl steps for the same objects as welkin-flux, as the
-//               application developer, and their teardown in reverse.
+//               application developer, and their teardown in reverse;
+//           (d) as (b) with as many ConfigMaps as index.ts has resources: preview, no-op up.
 //   ours    the real program (index.ts): preview of the steady stack, no-op up (with its preview,
 //           as users run it, and the Automation API's up(), which skips the preview), destroy,
-//           up of a fresh environment, and the state file's size.
+//           up of a fresh environment, and the state file's size; then how that grows: the same
+//           with 5 parent namespaces and with 10 user patches (bench/variants.ts).
 // Starts its own sandbox and git server in a temporary folder (the sandbox fixture) and always
 // stops them. The floors, the procedure and the report live in sandbox/bench/.
 import * as fs from "fs";
@@ -22,7 +24,8 @@ import { Floor, floorPrograms } from "./bench/floors";
 import { BenchError, log, Samples } from "./bench/measure";
 import { kubectlSteps, kubectlTeardown, manualProcedure, Procedure, settled } from "./bench/procedure";
 import { expectNoChanges, pulumi, upWithPreviewOrFail } from "./bench/pulumiCli";
-import { printSlowestSteps, printTable, printTargets, TimedEvent } from "./bench/report";
+import { printGrowth, printSlowestSteps, printTable, printTargets, TimedEvent } from "./bench/report";
+import { measureVariant, prepareVariants, Variant } from "./bench/variants";
 
 const STACK = "bench";
 
@@ -51,7 +54,9 @@ interface Subjects {
     procedure: Procedure;
     empty: Floor;
     one: Floor;
+    many: Floor;
     ours: Stack;
+    variants: Variant[];
     stateFile: string;
     /** The engine's events of the first (fresh) up of ours, and how long it took. */
     firstUp: { events: TimedEvent[]; seconds: number };
@@ -59,10 +64,12 @@ interface Subjects {
 
 async function prepare(fx: SandboxFixture): Promise<Subjects> {
     const procedure = manualProcedure(fx, SANDBOX_CLUSTER, STACK);
-    const { empty, one } = await floorPrograms(fx, STACK);
+    const { empty, one, many } = await floorPrograms(fx, STACK);
     log("first up of the floor programs (not measured)");
-    await pulumi(["up", "--yes", "--stack", STACK], empty.dir, fx.pulumiDir);
-    await pulumi(["up", "--yes", "--stack", STACK], one.dir, fx.pulumiDir);
+    for (const floor of [empty, one, many]) {
+        await pulumi(["up", "--yes", "--stack", STACK], floor.dir, fx.pulumiDir);
+    }
+    const variants = await prepareVariants(fx, STACK);
 
     // Ours: the steady stack. Its first up is a fresh one, recorded through the engine's events.
     const ours = await fx.programStack(STACK);
@@ -75,19 +82,21 @@ async function prepare(fx: SandboxFixture): Promise<Subjects> {
     await ours.up({ onEvent: (event) => events.push({ at: Date.now(), event }) });
     const firstUp = { events, seconds: (Date.now() - firstStart) / 1000 };
     const stateFile = path.join(fx.pulumiDir, "state", ".pulumi", "stacks", "welkin-flux", `${STACK}.json`);
-    return { procedure, empty, one, ours, stateFile, firstUp };
+    return { procedure, empty, one, many, ours, variants, stateFile, firstUp };
 }
 
 /** One run of every measurement; returns the state file's size after the fresh up. */
 async function measureOnce(fx: SandboxFixture, s: Subjects, samples: Samples, run: string): Promise<number> {
     const t = <T>(row: string, f: () => Promise<T> | T) => samples.timed(row, f);
-    log(`${run}: floors (a), (b)`);
+    log(`${run}: floors (a), (b), (d)`);
     await t("a preview", () => pulumi(["preview", "--stack", STACK], s.empty.dir, fx.pulumiDir));
     await t("a no-op up (CLI, with preview)", () => pulumi(["up", "--yes", "--stack", STACK], s.empty.dir, fx.pulumiDir));
     expectNoChanges("the empty program's up", (await t("a no-op up (Automation up(), no preview)", () => s.empty.stack.up())).summary.resourceChanges);
     await t("b preview", () => pulumi(["preview", "--stack", STACK], s.one.dir, fx.pulumiDir));
     await t("b no-op up (CLI, with preview)", () => pulumi(["up", "--yes", "--stack", STACK], s.one.dir, fx.pulumiDir));
     expectNoChanges("the one-resource program's up", (await t("b no-op up (Automation up(), no preview)", () => s.one.stack.up())).summary.resourceChanges);
+    await t("d preview", () => pulumi(["preview", "--stack", STACK], s.many.dir, fx.pulumiDir));
+    await t("d no-op up (CLI, with preview)", () => pulumi(["up", "--yes", "--stack", STACK], s.many.dir, fx.pulumiDir));
 
     log(`${run}: ours, steady stack`);
     await t("ours preview (steady stack)", () => pulumi(["preview", "--stack", STACK], PROGRAM_DIR, fx.pulumiDir));
@@ -102,6 +111,10 @@ async function measureOnce(fx: SandboxFixture, s: Subjects, samples: Samples, ru
     await t("c kubectl steps (total)", () => kubectlSteps(s.procedure, samples));
     await t("c kubectl teardown (total)", () => kubectlTeardown(s.procedure, samples));
     await settled(fx);
+
+    for (const v of s.variants) {
+        await measureVariant(fx, v, samples);
+    }
 
     log(`${run}: ours, up of a fresh environment`);
     await t("ours up, fresh environment (CLI, with preview)", () => upWithPreviewOrFail(STACK, fx.pulumiDir));
@@ -129,6 +142,7 @@ async function main(): Promise<void> {
         }
         printTable(samples, runs, stateBytes);
         printTargets(samples, stateBytes);
+        printGrowth(samples, subjects.variants.map((v) => v.label));
         printSlowestSteps(subjects.firstUp.events, subjects.firstUp.seconds);
         console.log(`\ntotal ${((Date.now() - totalStart) / 1000).toFixed(0)} s (sandbox start and first ups included)`);
     } finally {

@@ -1,4 +1,4 @@
-// Floors (a) and (b) of the bench: minimal Pulumi programs in the run's folder, like the
+// Floors (a), (b) and (d) of the bench: minimal Pulumi programs in the run's folder, like the
 // repository's (same runtime, tsconfig and node_modules), on the run's backend.
 import * as fs from "fs";
 import * as path from "path";
@@ -27,6 +27,24 @@ new k8s.core.v1.ConfigMap(
 );
 `;
 
+/** As many ConfigMaps as the real program has resources: the engine's own cost per resource. */
+export const MANY_RESOURCES = 45;
+
+const MANY_RESOURCES_PROGRAM = `// ${MANY_RESOURCES} kubernetes resources through one provider: what the engine needs for as many resources as index.ts makes.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+const config = new pulumi.Config();
+const provider = new k8s.Provider("welkin", { kubeconfig: config.requireSecret("kubeconfig") });
+for (let i = 0; i < ${MANY_RESOURCES}; i++) {
+    new k8s.core.v1.ConfigMap(
+        \`bench-\${i}\`,
+        { metadata: { name: \`welkin-flux-bench-\${i}\`, namespace: "${PARENT}" }, data: { purpose: "npm run bench" } },
+        { provider },
+    );
+}
+`;
+
 /** A Pulumi TypeScript program like the repository's: same runtime, tsconfig and node_modules. */
 function writeProgram(dir: string, project: string, source: string): void {
     fs.mkdirSync(dir, { recursive: true });
@@ -42,15 +60,18 @@ export interface Floor {
     stack: Stack;
 }
 
-/** (a) the empty program and (b) the one-resource program, each with its stack `stackName`. */
-export async function floorPrograms(fx: SandboxFixture, stackName: string): Promise<{ empty: Floor; one: Floor }> {
+/** (a) the empty program, (b) the one-resource program and (d) the many-resource one, each with its stack `stackName`. */
+export async function floorPrograms(fx: SandboxFixture, stackName: string): Promise<{ empty: Floor; one: Floor; many: Floor }> {
     const emptyDir = path.join(fx.work, "empty");
     const oneDir = path.join(fx.work, "one-resource");
+    const manyDir = path.join(fx.work, "many-resources");
     writeProgram(emptyDir, "bench-empty", EMPTY_PROGRAM);
     writeProgram(oneDir, "bench-one-resource", ONE_RESOURCE_PROGRAM);
+    writeProgram(manyDir, "bench-many-resources", MANY_RESOURCES_PROGRAM);
     const kubeconfig = { value: fs.readFileSync(fx.sandbox.kubeconfigs.developer, "utf8"), secret: true };
     return {
         empty: { dir: emptyDir, stack: await fx.workspaceStack(emptyDir, stackName, {}) },
         one: { dir: oneDir, stack: await fx.workspaceStack(oneDir, stackName, { kubeconfig }) },
+        many: { dir: manyDir, stack: await fx.workspaceStack(manyDir, stackName, { kubeconfig }) },
     };
 }

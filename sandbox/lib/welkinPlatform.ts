@@ -22,38 +22,45 @@ const clusterRole = (name: string) => ({ apiGroup: "rbac.authorization.k8s.io", 
 
 type Obj = Record<string, unknown>;
 
+/**
+ * One user namespace as Welkin sets it up for application developers (a root namespace of
+ * user.namespaces): the namespace, its admin RoleBindings, and the right to make HNC anchors in it.
+ */
+export function userNamespaceObjects(ns: string): Obj[] {
+    const developers = [group(DEVELOPER.groups[0]), group(DEVELOPER_WITHOUT_CRDS.groups[0])];
+    return [
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
+        // helmfile.d/charts/user-rbac/templates/rolebindings/workload-admin.yaml: workload-admin -> admin for user.adminGroups.
+        { apiVersion: rbac, kind: "RoleBinding", metadata: { name: "workload-admin", namespace: ns }, roleRef: clusterRole("admin"), subjects: developers },
+        // Same file: extra-workload-admins -> admin, handed over to application developers (here seeded with one subject).
+        {
+            apiVersion: rbac,
+            kind: "RoleBinding",
+            metadata: { name: "extra-workload-admins", namespace: ns, annotations: { "helm.sh/resource-policy": "keep" } },
+            roleRef: clusterRole("admin"),
+            subjects: [PRE_EXISTING_ADMIN],
+        },
+        // helmfile.d/charts/hnc/controller/templates/user-rbac.yaml: anchors in every root user namespace.
+        {
+            apiVersion: rbac,
+            kind: "Role",
+            metadata: { name: "hnc-controller-user-role", namespace: ns },
+            rules: [{ apiGroups: ["hnc.x-k8s.io"], resources: ["subnamespaceanchors"], verbs: ["*"] }],
+        },
+        {
+            apiVersion: rbac,
+            kind: "RoleBinding",
+            metadata: { name: "hnc-controller-user-rolebinding", namespace: ns },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "hnc-controller-user-role" },
+            subjects: developers,
+        },
+    ];
+}
+
 export function welkinPlatformObjects(): Obj[] {
     const developers = [group(DEVELOPER.groups[0]), group(DEVELOPER_WITHOUT_CRDS.groups[0])];
     const objects: Obj[] = [];
-    for (const ns of USER_NAMESPACES) {
-        objects.push(
-            { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
-            // helmfile.d/charts/user-rbac/templates/rolebindings/workload-admin.yaml: workload-admin -> admin for user.adminGroups.
-            { apiVersion: rbac, kind: "RoleBinding", metadata: { name: "workload-admin", namespace: ns }, roleRef: clusterRole("admin"), subjects: developers },
-            // Same file: extra-workload-admins -> admin, handed over to application developers (here seeded with one subject).
-            {
-                apiVersion: rbac,
-                kind: "RoleBinding",
-                metadata: { name: "extra-workload-admins", namespace: ns, annotations: { "helm.sh/resource-policy": "keep" } },
-                roleRef: clusterRole("admin"),
-                subjects: [PRE_EXISTING_ADMIN],
-            },
-            // helmfile.d/charts/hnc/controller/templates/user-rbac.yaml: anchors in every root user namespace.
-            {
-                apiVersion: rbac,
-                kind: "Role",
-                metadata: { name: "hnc-controller-user-role", namespace: ns },
-                rules: [{ apiGroups: ["hnc.x-k8s.io"], resources: ["subnamespaceanchors"], verbs: ["*"] }],
-            },
-            {
-                apiVersion: rbac,
-                kind: "RoleBinding",
-                metadata: { name: "hnc-controller-user-rolebinding", namespace: ns },
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "hnc-controller-user-role" },
-                subjects: developers,
-            },
-        );
-    }
+    objects.push(...USER_NAMESPACES.flatMap(userNamespaceObjects));
     objects.push(
         // helmfile.d/charts/hnc/controller/templates/user-rbac.yaml: read the hierarchy.
         {
