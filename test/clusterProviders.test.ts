@@ -18,7 +18,7 @@ import { preflightProvider } from "../components/preflight/provider";
 import { renderFluxManifests } from "../components/render/fluxManifests";
 import { preflightPlan } from "../components/steps/preflight";
 import { teardownProvider } from "../components/teardown/provider";
-import { fluxKinds, keptSyncObjects } from "../components/teardown/resource";
+import { fluxKinds, ownSyncObjects } from "../components/teardown/resource";
 import { FakeKubeApi, tokenKubeconfig } from "./support/fakeKubeApi";
 
 /**
@@ -60,7 +60,7 @@ describe("cluster resources' providers (kube/clusterProvider.ts)", () => {
         const plan = { ...preflightPlan("flux", config, renderFluxManifests(config).installObjects), owner: "fleet/dev/flux" };
         const delegation = { namespace: "production", roleBindingName: "extra-workload-admins", subjects: [{ kind: "ServiceAccount", name: "kustomize-controller", namespace: "flux-system" }], access };
         const storage = { fluxVersion: "v2.1.2", crds: plannedCrds("v2.1.2"), access, replaceCrds: [] };
-        const teardown = { kinds: fluxKinds("v2.1.2"), keep: keptSyncObjects(config), timeoutSeconds: 60, access };
+        const teardown = { kinds: fluxKinds("v2.1.2"), own: ownSyncObjects(config), timeoutSeconds: 60, access };
         const cases: [pulumi.dynamic.ResourceProvider, Record<string, unknown>, Record<string, unknown>][] = [
             [preflightProvider, {}, { plan, access }],
             [delegationProvider, {}, delegation],

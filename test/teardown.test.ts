@@ -5,7 +5,7 @@ import * as assert from "assert";
 import * as http from "http";
 import { AddressInfo } from "net";
 import { tearDownFluxObjects, TeardownProps } from "../components/teardown/provider";
-import { fluxKinds, keptSyncObjects } from "../components/teardown/resource";
+import { fluxKinds, ownSyncObjects } from "../components/teardown/resource";
 import { resolveWelkinFluxConfig } from "../components/config";
 import { tokenKubeconfig } from "./support/fakeKubeApi";
 
@@ -101,7 +101,7 @@ describe("Flux objects teardown (destroy)", function () {
     beforeEach(async () => {
         api = new FinalizingApi();
         const server = await api.start();
-        props = { kinds: fluxKinds("v2.9.4"), keep: keptSyncObjects(config), timeoutSeconds: 1, access: { kubeconfig: tokenKubeconfig(server, "t") } };
+        props = { kinds: fluxKinds("v2.9.4"), own: ownSyncObjects(config), timeoutSeconds: 1, access: { kubeconfig: tokenKubeconfig(server, "t") } };
         api.objects = [
             obj("gitrepositories", "flux-system", "fleet-repo"),
             obj("kustomizations", "flux-system", "fleet-repo"),
@@ -119,14 +119,17 @@ describe("Flux objects teardown (destroy)", function () {
         assert.strictEqual(fluxKinds("v2.1.2").length, 13);
     });
 
-    it("suspends and deletes every Flux object but the component's own sync objects; the running controllers finalize them without pruning", async () => {
+    it("suspends and deletes every Flux object, the component's own sync objects suspended before anything is deleted; the running controllers finalize them without pruning", async () => {
         const cleared = await tearDownFluxObjects(props, () => new Promise((r) => setTimeout(r, 10)));
         assert.deepStrictEqual(cleared, []);
-        assert.deepStrictEqual(api.objects.map((o) => `${o.plural}/${o.name}`), ["gitrepositories/fleet-repo", "kustomizations/fleet-repo"]);
-        assert.deepStrictEqual(api.finalized.sort(), ["helmreleases/web: left", "kustomizations/team-a-roles: left"]);
-        // The component's own sync objects are suspended, not deleted: the engine deletes them next.
-        assert.deepStrictEqual(api.objects.map((o) => o.suspended), [true, true]);
-        assert.ok(!api.requests.some((r) => r.startsWith("DELETE") && r.includes("/fleet-repo")));
+        assert.deepStrictEqual(api.objects, []);
+        assert.deepStrictEqual(api.finalized.sort(), ["gitrepositories/fleet-repo: left", "helmreleases/web: left", "kustomizations/fleet-repo: left", "kustomizations/team-a-roles: left"]);
+        // The component's own Kustomization is suspended before the first delete: deleted unsuspended, it would prune the controllers.
+        const firstDelete = api.requests.findIndex((r) => r.startsWith("DELETE"));
+        const ownSuspended = api.requests.indexOf('PATCH /apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/fleet-repo application/merge-patch+json {"spec":{"suspend":true}}');
+        assert.ok(ownSuspended >= 0 && ownSuspended < firstDelete, api.requests.join("\n"));
+        // A plain delete (no propagationPolicy): nothing waits for the garbage collector.
+        assert.ok(api.requests.includes("DELETE /apis/source.toolkit.fluxcd.io/v1/namespaces/flux-system/gitrepositories/fleet-repo"));
         assert.ok(api.requests.includes('PATCH /apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/team-a-roles application/merge-patch+json {"spec":{"suspend":true}}'));
         assert.ok(!api.requests.some((r) => r.includes('"finalizers"')), "no finalizer may be removed while the controllers do it");
         assert.ok(api.requests.includes("DELETE /apis/helm.toolkit.fluxcd.io/v2/namespaces/production/helmreleases/web"));
@@ -137,8 +140,8 @@ describe("Flux objects teardown (destroy)", function () {
         const start = Date.now();
         const cleared = await tearDownFluxObjects(props, () => new Promise((r) => setTimeout(r, 100)));
         assert.ok(Date.now() - start >= 1000);
-        assert.deepStrictEqual(cleared.sort(), ["helmreleases/production/web", "kustomizations/flux-system/team-a-roles"]);
-        assert.deepStrictEqual(api.objects.map((o) => `${o.plural}/${o.name}`), ["gitrepositories/fleet-repo", "kustomizations/fleet-repo"]);
+        assert.deepStrictEqual(cleared.sort(), ["gitrepositories/flux-system/fleet-repo", "helmreleases/production/web", "kustomizations/flux-system/fleet-repo", "kustomizations/flux-system/team-a-roles"]);
+        assert.deepStrictEqual(api.objects, []);
         assert.ok(api.requests.includes('PATCH /apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/team-a-roles application/merge-patch+json {"metadata":{"finalizers":null}}'));
     });
 

@@ -354,7 +354,7 @@ describe("WelkinFlux (unit, mocks)", () => {
         const controllersNeed = [T.crd, T.anchor, T.role, T.roleBinding, T.delegation, T.serviceAccount, T.deployment, T.service, T.gitRepository, T.kustomization].flatMap((t) => mocks.ofType(t));
         assertBefore(controllersNeed, teardown);
         assertBefore(mocks.ofType(T.kustomization), mocks.ofType(T.gitRepository));
-        assert.deepStrictEqual(teardown.inputs.keep, [
+        assert.deepStrictEqual(teardown.inputs.own, [
             { plural: "gitrepositories", namespace: "flux-system", name: "fleet-repo" },
             { plural: "kustomizations", namespace: "flux-system", name: "fleet-repo" },
         ]);

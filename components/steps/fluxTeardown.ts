@@ -4,14 +4,14 @@
 // namespace and the CRDs.
 import * as pulumi from "@pulumi/pulumi";
 import { childOptions, StepContext } from "../context/stepContext";
-import { fluxKinds, FluxObjectsTeardown, keptSyncObjects, TEARDOWN_TIMEOUT_SECONDS } from "../teardown/resource";
+import { fluxKinds, FluxObjectsTeardown, ownSyncObjects, TEARDOWN_TIMEOUT_SECONDS } from "../teardown/resource";
 
 /** `controllersNeed`: what the running controllers need to finalize (all of the install, really). */
 export function createFluxTeardown(ctx: StepContext, inputs: { controllersNeed: pulumi.Resource[] }): { teardown: FluxObjectsTeardown } {
     const { name, config, access } = ctx;
     const teardown = new FluxObjectsTeardown(
         `${name}-flux-objects-teardown`,
-        { kinds: fluxKinds(config.fluxVersion), keep: keptSyncObjects(config), timeoutSeconds: TEARDOWN_TIMEOUT_SECONDS, access },
+        { kinds: fluxKinds(config.fluxVersion), own: ownSyncObjects(config), timeoutSeconds: TEARDOWN_TIMEOUT_SECONDS, access },
         childOptions(ctx, ...inputs.controllersNeed),
     );
     return { teardown };

@@ -7,10 +7,14 @@
 // the finalizer without pruning (kustomize-controller) or uninstalling (helm-controller). Where no
 // controller does within the timeout (none left, or a stuck finalizer) it removes the finalizers
 // itself, so destroy always completes. The component's own GitRepository and Kustomization are
-// only suspended here: the engine deletes them next, and their controllers then remove the
-// finalizers at once. Unsuspended, deleting the Kustomization would prune what it applied — the
-// controllers' own Deployments among it — and kustomize-controller, stopped by that prune, could
-// leave its finalizer behind (seen on the sandbox: destroy hung until the finalizer was removed).
+// suspended before anything else is deleted: unsuspended, deleting the Kustomization would prune
+// what it applied — the controllers' own Deployments among it — and kustomize-controller, stopped
+// by that prune, could leave its finalizer behind (seen on the sandbox: destroy hung until the
+// finalizer was removed). They go with the rest, by a plain delete: the engine's own delete
+// after this one then finds them gone. Its delete asks the garbage collector to delete them in the
+// foreground, which for a kind whose CRD is younger than the collector's 30 s resync waits for
+// that resync (seen on the sandbox: 7-23 s for the GitRepository of a stack destroyed right after
+// its first up).
 // Node built-ins only (see kube/client.ts).
 import type * as pulumi from "@pulumi/pulumi";
 import { connect } from "../kube/access";
@@ -25,8 +29,8 @@ export interface FluxKind {
     plural: string;
 }
 
-/** An object the engine deletes itself right after this resource (the component's own sync objects). */
-export interface KeptObject {
+/** One of the component's own sync objects: suspended before anything is deleted. */
+export interface OwnSyncObject {
     plural: string;
     namespace: string;
     name: string;
@@ -34,7 +38,7 @@ export interface KeptObject {
 
 export interface TeardownProps extends ClusterProps {
     kinds: FluxKind[];
-    keep: KeptObject[];
+    own: OwnSyncObject[];
     /** How long the controllers get to finalize before the finalizers are removed. */
     timeoutSeconds: number;
 }
@@ -53,7 +57,7 @@ function objectPath(r: ObjectRef): string {
     return `/apis/${r.kind.group}/${r.kind.version}/namespaces/${encodeURIComponent(r.namespace)}/${r.kind.plural}/${encodeURIComponent(r.name)}`;
 }
 
-/** Every object of the kinds, in all namespaces, but the kept ones; a kind whose CRD is gone has none. */
+/** Every object of the kinds, in all namespaces; a kind whose CRD is gone has none. */
 async function remaining(conn: KubeConnection, p: TeardownProps): Promise<ObjectRef[]> {
     const found: ObjectRef[] = [];
     for (const kind of p.kinds) {
@@ -66,9 +70,7 @@ async function remaining(conn: KubeConnection, p: TeardownProps): Promise<Object
         }
         const items = (res.body as { items?: { metadata: { namespace: string; name: string; finalizers?: string[] } }[] }).items ?? [];
         for (const { metadata: m } of items) {
-            if (!p.keep.some((k) => k.plural === kind.plural && k.namespace === m.namespace && k.name === m.name)) {
-                found.push({ kind, namespace: m.namespace, name: m.name, finalizers: m.finalizers ?? [] });
-            }
+            found.push({ kind, namespace: m.namespace, name: m.name, finalizers: m.finalizers ?? [] });
         }
     }
     return found;
@@ -83,7 +85,7 @@ async function expectOk(what: string, res: { status: number; body: unknown }): P
 /** Deletes, waits for the controllers, then clears what they left; returns what had to be cleared. */
 export async function tearDownFluxObjects(p: TeardownProps, wait?: Sleep): Promise<string[]> {
     const conn = connect(p.access);
-    for (const k of p.keep) {
+    for (const k of p.own ?? []) {
         const kind = p.kinds.find((x) => x.plural === k.plural);
         if (kind !== undefined) {
             const ref: ObjectRef = { kind, namespace: k.namespace, name: k.name, finalizers: [] };

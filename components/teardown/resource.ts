@@ -6,7 +6,7 @@ import { fluxCrds } from "../flux/bundle";
 import { KubeAccess } from "../kube/access";
 import { ClusterResource } from "../kube/clusterResource";
 import { crdShape } from "../kube/crd";
-import { FluxKind, KeptObject, teardownProvider } from "./provider";
+import { FluxKind, OwnSyncObject, teardownProvider } from "./provider";
 
 /** How long the controllers get to finalize Flux's objects on destroy before their finalizers are removed. */
 export const TEARDOWN_TIMEOUT_SECONDS = 60;
@@ -19,8 +19,8 @@ export function fluxKinds(fluxVersion: string): FluxKind[] {
         .map((crd) => ({ group: crd.group, version: crd.storageVersion, plural: crd.plural }));
 }
 
-/** The component's own sync objects: the engine deletes them right after, in order. */
-export function keptSyncObjects(config: WelkinFluxConfig): KeptObject[] {
+/** The component's own sync objects, suspended first so that deleting the Kustomization prunes nothing. */
+export function ownSyncObjects(config: WelkinFluxConfig): OwnSyncObject[] {
     return [
         { plural: "gitrepositories", namespace: config.namespace, name: config.names.gitRepository },
         { plural: "kustomizations", namespace: config.namespace, name: config.names.kustomization },
@@ -28,7 +28,7 @@ export function keptSyncObjects(config: WelkinFluxConfig): KeptObject[] {
 }
 
 export class FluxObjectsTeardown extends ClusterResource {
-    constructor(name: string, args: { kinds: FluxKind[]; keep: KeptObject[]; timeoutSeconds: number; access: pulumi.Input<KubeAccess> }, opts: pulumi.CustomResourceOptions) {
+    constructor(name: string, args: { kinds: FluxKind[]; own: OwnSyncObject[]; timeoutSeconds: number; access: pulumi.Input<KubeAccess> }, opts: pulumi.CustomResourceOptions) {
         super(teardownProvider, "FluxObjectsTeardown", name, args, opts);
     }
 }
