@@ -24,7 +24,7 @@ import { Floor, floorPrograms } from "./bench/floors";
 import { BenchError, log, Samples } from "./bench/measure";
 import { kubectlSteps, kubectlTeardown, manualProcedure, Procedure, settled } from "./bench/procedure";
 import { expectNoChanges, pulumi, upWithPreviewOrFail } from "./bench/pulumiCli";
-import { printGrowth, printSlowestSteps, printTable, printTargets, TimedEvent } from "./bench/report";
+import { printGrowth, printSlowestSteps, printStateBreakdown, printTable, printTargets, TimedEvent } from "./bench/report";
 import { measureVariant, prepareVariants, Variant } from "./bench/variants";
 
 const STACK = "bench";
@@ -143,6 +143,7 @@ async function main(): Promise<void> {
         printTable(samples, runs, stateBytes);
         printTargets(samples, stateBytes);
         printGrowth(samples, subjects.variants.map((v) => v.label));
+        printStateBreakdown(subjects.stateFile);
         printSlowestSteps(subjects.firstUp.events, subjects.firstUp.seconds);
         console.log(`\ntotal ${((Date.now() - totalStart) / 1000).toFixed(0)} s (sandbox start and first ups included)`);
     } finally {

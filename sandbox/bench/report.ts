@@ -1,5 +1,6 @@
 // What the bench prints: the table of medians, the targets and whether each is met, and where a
 // fresh up's time goes (from the engine's events).
+import * as fs from "fs";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import { MANY_RESOURCES } from "./floors";
 import { median, Samples } from "./measure";
@@ -92,6 +93,25 @@ export function printGrowth(samples: Samples, labels: string[]): void {
         const rows = variantRows(label);
         const deltas = rows.map((row, i) => `${names[i]} ${(samples.median(row) - samples.median(base[i]) >= 0 ? "+" : "")}${fmt(samples.median(row) - samples.median(base[i]))}`);
         console.log(`  ${label.padEnd(22)} ${deltas.join(", ")}`);
+    }
+}
+
+/** What the state file after an up holds, by resource type: where its bytes are. */
+export function printStateBreakdown(stateFile: string): void {
+    const state = JSON.parse(fs.readFileSync(stateFile, "utf8")) as { checkpoint: { latest: { resources?: { type: string; inputs?: unknown; outputs?: unknown }[] } } };
+    const byType = new Map<string, { count: number; bytes: number; inputs: number; outputs: number }>();
+    for (const r of state.checkpoint.latest.resources ?? []) {
+        const row = byType.get(r.type) ?? { count: 0, bytes: 0, inputs: 0, outputs: 0 };
+        byType.set(r.type, {
+            count: row.count + 1,
+            bytes: row.bytes + JSON.stringify(r).length,
+            inputs: row.inputs + JSON.stringify(r.inputs ?? {}).length,
+            outputs: row.outputs + JSON.stringify(r.outputs ?? {}).length,
+        });
+    }
+    console.log(`\nWhat the state file holds (${(fs.statSync(stateFile).size / 1e6).toFixed(3)} MB), by resource type: count, bytes (of them inputs, outputs)`);
+    for (const [type, row] of [...byType].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 10)) {
+        console.log(`  ${String(row.count).padStart(3)}  ${`${(row.bytes / 1000).toFixed(0)} kB`.padStart(8)}  (${(row.inputs / 1000).toFixed(0)}, ${(row.outputs / 1000).toFixed(0)})  ${type}`);
     }
 }
 
