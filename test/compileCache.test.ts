@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as tsNode from "ts-node";
+import * as ts from "typescript";
 
 const ROOT = path.resolve(__dirname, "..");
 const CACHE_MODULE = path.join(ROOT, "program", "compileCache.js");
@@ -40,7 +41,6 @@ describe("the program's compile cache (program/compileCache.js)", () => {
 
     it("emits exactly what ts-node emits in transpile-only mode for every file of the program, so the serialized providers do not change", function () {
         this.timeout(120_000);
-        const ts = require("typescript") as typeof import("typescript");
         const options = compilerOptions(ts, ROOT);
         const service = tsNode.create({ transpileOnly: true, project: path.join(ROOT, "tsconfig.pulumi.json"), compilerOptions: { target: "ES2020", module: "commonjs", moduleResolution: "node", sourceMap: true } });
         const files = ["index.ts", ...fs.readdirSync(path.join(ROOT, "components"), { recursive: true }).map((f) => path.join("components", String(f)))].filter((f) => f.endsWith(".ts"));
