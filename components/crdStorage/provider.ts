@@ -16,14 +16,13 @@
 // gzipped, in base64, with its sha256. The inputs in the state keep that; the outputs keep no
 // manifest at all, since nothing after create() reads one (there is no read or delete).
 // Node built-ins only (see kube/client.ts).
-import * as crypto from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import * as zlib from "zlib";
 import { connect } from "../kube/access";
 import { kubeErrorMessage, kubeRequest } from "../kube/client";
 import { ClusterProps, diffStoringAccess, pollUntil, Sleep, storeNews } from "../kube/clusterProvider";
 import { KubeConnection } from "../kube/connection";
 import type { CrdShape } from "../kube/crd";
+import { unpackText } from "../state/packedText";
 
 /** A CRD of the new version: its names and the versions it serves (kube/crd.ts), and maybe itself. */
 export interface PlannedCrd extends Pick<CrdShape, "name" | "group" | "plural" | "kind" | "versions"> {
@@ -58,17 +57,14 @@ export function plannedManifest(crd: PlannedCrd): Record<string, unknown> | unde
     if (crd.manifestGzip === undefined) {
         return undefined;
     }
-    let text: string;
-    try {
-        text = zlib.gunzipSync(Buffer.from(crd.manifestGzip, "base64")).toString("utf8");
-    } catch (e) {
-        throw new Error(`the manifest planned for the CRD ${crd.name} does not unzip: ${(e as Error).message}`);
+    const u = unpackText(crd.manifestGzip, crd.manifestSha256);
+    if ("unzipError" in u) {
+        throw new Error(`the manifest planned for the CRD ${crd.name} does not unzip: ${u.unzipError}`);
     }
-    const sha256 = crypto.createHash("sha256").update(text).digest("hex");
-    if (sha256 !== crd.manifestSha256) {
-        throw new Error(`the manifest planned for the CRD ${crd.name} does not match its sha256 (${crd.manifestSha256 ?? "none"}; unzipped: ${sha256})`);
+    if ("actualSha256" in u) {
+        throw new Error(`the manifest planned for the CRD ${crd.name} does not match its sha256 (${crd.manifestSha256 ?? "none"}; unzipped: ${u.actualSha256})`);
     }
-    return JSON.parse(text) as Record<string, unknown>;
+    return JSON.parse(u.text) as Record<string, unknown>;
 }
 
 /**

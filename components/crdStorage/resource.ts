@@ -1,14 +1,13 @@
 // The FluxCrdStorage resource (docs/ARCHITECTURE.md step 2): what a change of Flux version does
 // to the installed CRDs, decided before anything changes; its provider is provider.ts.
-import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import * as zlib from "zlib";
 import { fluxCrds } from "../flux/bundle";
 import { SUPPORTED_FLUX_VERSIONS } from "../flux/releases";
 import { KubeAccess } from "../kube/access";
 import { ClusterResource } from "../kube/clusterResource";
 import { crdShape } from "../kube/crd";
 import { KubeObject } from "../kube/object";
+import { gzipBase64, sha256Hex } from "../state/packedText";
 import { crdStorageProvider, PlannedCrd } from "./provider";
 
 /** The storage version of each CRD in every bundled release, by CRD name. */
@@ -28,10 +27,7 @@ function storageVersions(): Map<string, Set<string>> {
  */
 export function packManifest(crd: KubeObject): Required<Pick<PlannedCrd, "manifestGzip" | "manifestSha256">> {
     const text = JSON.stringify(crd);
-    return {
-        manifestGzip: zlib.gzipSync(text, { level: zlib.constants.Z_BEST_COMPRESSION }).toString("base64"),
-        manifestSha256: crypto.createHash("sha256").update(text).digest("hex"),
-    };
+    return { manifestGzip: gzipBase64(text), manifestSha256: sha256Hex(text) };
 }
 
 export function plannedCrds(fluxVersion: string): PlannedCrd[] {

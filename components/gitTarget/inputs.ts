@@ -2,9 +2,8 @@
 // into Pulumi state with the dynamic provider, so it may use nothing but Node built-ins and the
 // package's own pure modules.
 
-import * as crypto from "crypto";
-import * as zlib from "zlib";
 import { sshUrlProblem } from "../config/sshUrl";
+import { gzipBase64, sha256Hex, unpackText } from "../state/packedText";
 
 /** A file as the program gives it and as git holds it. */
 export interface GitFile {
@@ -66,13 +65,9 @@ export function isUnknown(v: unknown): boolean {
     return v === UNKNOWN;
 }
 
-export function sha256Hex(content: string): string {
-    return crypto.createHash("sha256").update(content, "utf8").digest("hex");
-}
-
-/** The program's side: a file as the inputs carry it. */
+/** The program's side: a file as the inputs carry it (state/packedText.ts). */
 export function packFile(f: GitFile): PackedFile {
-    return { path: f.path, sha256: sha256Hex(f.content), gzip: zlib.gzipSync(Buffer.from(f.content, "utf8"), { level: 9 }).toString("base64") };
+    return { path: f.path, sha256: sha256Hex(f.content), gzip: gzipBase64(f.content) };
 }
 
 /** The content of a packed file, or why it cannot be trusted. */
@@ -80,14 +75,11 @@ function unpacked(f: PackedFile): { content: string } | { problem: string } {
     if (typeof f.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(f.sha256) || typeof f.gzip !== "string") {
         return { problem: `file "${f.path}" must carry sha256 (hex SHA-256 of its content) and gzip (base64 of its gzipped content)` };
     }
-    let content: string;
-    try {
-        content = zlib.gunzipSync(Buffer.from(f.gzip, "base64")).toString("utf8");
-    } catch (e) {
-        return { problem: `file "${f.path}": its gzip does not unzip (${(e as Error).message})` };
+    const u = unpackText(f.gzip, f.sha256);
+    if ("unzipError" in u) {
+        return { problem: `file "${f.path}": its gzip does not unzip (${u.unzipError})` };
     }
-    const actual = sha256Hex(content);
-    return actual === f.sha256 ? { content } : { problem: `file "${f.path}": its gzip unzips to content of sha256 ${actual}, not the sha256 ${f.sha256} it carries` };
+    return "text" in u ? { content: u.text } : { problem: `file "${f.path}": its gzip unzips to content of sha256 ${u.actualSha256}, not the sha256 ${f.sha256} it carries` };
 }
 
 /** The provider's side: the files to write, each checked against its sha256. */
