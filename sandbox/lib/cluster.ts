@@ -83,7 +83,9 @@ export async function startSandbox(stateDir: string, log: (line: string) => void
     if (missing.length > 0) {
         throw new Error(`the sandbox toolchain is incomplete, missing: ${missing.join(", ")}. Run sandbox/toolchain/build.sh.`);
     }
-    fs.rmSync(stateDir, { recursive: true, force: true });
+    // The owner watch (processes.ts) puts its pid file back within a second, possibly while this
+    // removes the folder (ENOTEMPTY, seen once in a CI run): Node then retries the removal.
+    fs.rmSync(stateDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     const ports = await freePorts();
     const sandbox = writeCredentials(stateDir, `https://127.0.0.1:${ports.api}`, log);
     const admin = sandbox.kubeconfigs.admin;
