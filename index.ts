@@ -4,7 +4,7 @@ import type * as githubSdk from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { DeployKeyAlgorithm, FluxExtraComponent, FluxPatchArgs, PolicyName, WelkinFlux } from "./components";
+import { DeployKeyAlgorithm, FluxExtraComponent, FluxPatchArgs, PolicyMode, PolicyName, WelkinFlux } from "./components";
 
 const config = new pulumi.Config();
 
@@ -132,7 +132,7 @@ const flux = new WelkinFlux(
         patches: nonEmpty(config.getObject<FluxPatchArgs[]>("patches")),
         preflight: config.getBoolean("preflight"),
         policyChecks: {
-            mode: config.get("policyChecks") as "warn" | "error" | "off" | undefined,
+            mode: config.get("policyChecks") as PolicyMode | undefined,
             ignore: config.getObject<PolicyName[]>("policyIgnore"),
             allowedRegistries: nonEmpty(config.getObject<string[]>("allowedRegistries")),
         },

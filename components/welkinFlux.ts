@@ -158,7 +158,10 @@ export class WelkinFlux extends pulumi.ComponentResource {
         });
     }
 
-    /** Warnings the user should act on; findings expected for Flux only at info level. */
+    /**
+     * Warnings the user should act on; findings expected for Flux only at info level. In "deny"
+     * mode these are what Welkin only warns about: what it denies has stopped the preview already.
+     */
     private reportFindings(config: WelkinFluxConfig, findings: ReturnType<typeof policyFindings>): void {
         for (const warning of config.warnings) {
             pulumi.log.warn(warning, this);
@@ -166,7 +169,7 @@ export class WelkinFlux extends pulumi.ComponentResource {
         const { expected, actionable } = expectedFindings(findings);
         if (actionable.length > 0) {
             pulumi.log.warn(
-                `Welkin policy findings for what WelkinFlux applies (policyChecks: mode "warn"; add a policy to ignore to silence it):\n${summarizeFindings(actionable)}`,
+                `Welkin policy findings for what WelkinFlux applies (policyChecks: mode "${config.policyChecks.mode}"; add a policy to ignore to silence it):\n${summarizeFindings(actionable)}`,
                 this,
             );
         }

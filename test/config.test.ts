@@ -205,6 +205,15 @@ describe("resolveWelkinFluxConfig", () => {
         );
     });
 
+    it("checks the policy mode: deny by default, each of the four modes, and all four named on an unknown one", () => {
+        assert.deepStrictEqual(resolveWelkinFluxConfig("f", valid).policyChecks, { mode: "deny", ignore: [], allowedRegistries: undefined });
+        assert.strictEqual(resolveWelkinFluxConfig("f", { ...valid, policyChecks: { ignore: ["minimum-replicas"] } }).policyChecks.mode, "deny");
+        for (const mode of ["deny", "warn", "error", "off"] as const) {
+            assert.strictEqual(resolveWelkinFluxConfig("f", { ...valid, policyChecks: { mode } }).policyChecks.mode, mode);
+        }
+        assertOneProblem({ ...valid, policyChecks: { mode: "strict" } }, `policyChecks.mode "strict" is not one of "deny" (default), "warn", "error" or "off".`);
+    });
+
     it("warns, but accepts, a default service account", () => {
         const c = resolveWelkinFluxConfig("f", { ...valid, lockdown: { defaultServiceAccount: "flux-apply" } });
         assert.strictEqual(c.lockdown.defaultServiceAccount, "flux-apply");

@@ -1,11 +1,13 @@
 import * as assert from "assert";
+import { FluxPatchArgs, WelkinFluxArgs } from "../components/args";
 import { resolveWelkinFluxConfig } from "../components/config";
 import { AccessQuestion, PreflightApi, PreflightPlan, runPreflight } from "../components/preflight/clusterChecks";
 import { preflightProvider } from "../components/preflight/provider";
 import { renderFluxManifests } from "../components/render/fluxManifests";
-import { preflightPlan } from "../components/steps/preflight";
+import { policyFindings, preflightPlan, WelkinPolicyError } from "../components/steps/preflight";
 import { FakeKubeApi, tokenKubeconfig } from "./support/fakeKubeApi";
 import { delegationProvider } from "../components/adminDelegation/provider";
+import { DROPS_REQUESTS } from "./support/patchExamples";
 
 const config = resolveWelkinFluxConfig("f", { clusterName: "dev", repository: { owner: "o", name: "r" }, extraParentNamespaces: ["staging"] });
 const plan: PreflightPlan = { ...preflightPlan("flux", config, renderFluxManifests(config).installObjects), owner: "fleet/dev/flux" };
@@ -233,5 +235,81 @@ describe("Welkin preflight provider against an API server", () => {
                 delete process.env.KUBECONFIG;
             }
         }
+    });
+});
+
+describe("Welkin policy findings by policyChecks.mode, checked before anything is registered", () => {
+    const LATEST: FluxPatchArgs = {
+        patch: '[{"op": "replace", "path": "/spec/template/spec/containers/0/image", "value": "ghcr.io/fluxcd/helm-controller:latest"}]',
+        target: { kind: "Deployment", name: "helm-controller" },
+    };
+    const SINGLE_REPLICAS = [
+        "minimum-replicas warn Deployment/source-controller",
+        "minimum-replicas warn Deployment/kustomize-controller",
+        "minimum-replicas warn Deployment/helm-controller",
+        "minimum-replicas warn Deployment/notification-controller",
+    ];
+    const findingsFor = (args: Partial<WelkinFluxArgs>) => {
+        const c = resolveWelkinFluxConfig("flux", { clusterName: "dev", repository: { owner: "o", name: "r" }, ...args });
+        return policyFindings("flux", c, renderFluxManifests(c).installObjects);
+    };
+    const described = (findings: { policy: string; enforcement: string; object: string }[]) => findings.map((f) => `${f.policy} ${f.enforcement} ${f.object}`);
+    const thrownBy = (args: Partial<WelkinFluxArgs>): WelkinPolicyError => {
+        try {
+            findingsFor(args);
+        } catch (e) {
+            assert.ok(e instanceof WelkinPolicyError, `expected WelkinPolicyError, got ${e}`);
+            return e;
+        }
+        assert.fail("expected the policy checks to fail");
+    };
+
+    it("deny (the default): a patch that drops a controller's resource requests fails, naming the object, the policy, the fix and how to choose otherwise", () => {
+        const e = thrownBy({ patches: [DROPS_REQUESTS] });
+        assert.strictEqual(e.mode, "deny");
+        assert.deepStrictEqual(described(e.findings), ["resource-requests deny Deployment/kustomize-controller container manager"]);
+        const [head, finding, choice, ...rest] = e.message.split("\n");
+        assert.deepStrictEqual(rest, []);
+        assert.strictEqual(
+            head,
+            `WelkinFlux "flux": Welkin's Gatekeeper would deny what would be applied (1 finding), so the pods would not be admitted (policyChecks.mode is "deny", the default; nothing was created):`,
+        );
+        assert.match(finding, /^ {2}- \[resource-requests, Welkin enforcement: deny\] Deployment\/kustomize-controller container manager: .+ Fix: give the container CPU and memory requests in your patch \(resources\.requests\.cpu and resources\.requests\.memory\)\.$/);
+        assert.match(choice, /choose otherwise: policyChecks\.mode: "warn" only warns, or policyChecks\.ignore: \["resource-requests"\] skips that policy\.$/);
+    });
+
+    it("deny: each denied finding on its line with its fix, every denied policy offered to ignore", () => {
+        const e = thrownBy({ fluxVersion: "v2.9.4", patches: [DROPS_REQUESTS, LATEST] });
+        assert.deepStrictEqual(described(e.findings), ["resource-requests deny Deployment/kustomize-controller container manager", "disallowed-tags deny Deployment/helm-controller container manager"]);
+        assert.match(e.message, /\(2 findings\)/);
+        assert.match(e.message, /\n {2}- \[disallowed-tags, Welkin enforcement: deny\] Deployment\/helm-controller container manager: .*:latest.* Fix: pin a tag, a version such as :v1\.2\.3 on the image in your patch \(not :latest, and not none\)\.\n/);
+        assert.match(e.message, /policyChecks\.ignore: \["resource-requests", "disallowed-tags"\] skips those policies\.$/);
+    });
+
+    it("deny: what Welkin only warns about is returned for the preview's warnings, not thrown", () => {
+        const registry = findingsFor({ policyChecks: { allowedRegistries: ["harbor.example.com/"] } });
+        assert.deepStrictEqual(described(registry), [
+            ...["source", "kustomize", "helm", "notification"].flatMap((c) => [`image-registry warn Deployment/${c}-controller container manager`, `minimum-replicas warn Deployment/${c}-controller`]),
+        ]);
+        assert.deepStrictEqual(described(findingsFor({})), SINGLE_REPLICAS);
+    });
+
+    it("deny: an ignored policy does not fail", () => {
+        assert.deepStrictEqual(described(findingsFor({ patches: [DROPS_REQUESTS], policyChecks: { ignore: ["resource-requests"] } })), SINGLE_REPLICAS);
+    });
+
+    it("warn: never fails; what Welkin denies is returned with the rest, to warn about", () => {
+        const findings = findingsFor({ patches: [DROPS_REQUESTS, LATEST], policyChecks: { mode: "warn" } });
+        assert.deepStrictEqual(described(findings.filter((f) => f.enforcement === "deny")), [
+            "resource-requests deny Deployment/kustomize-controller container manager",
+            "disallowed-tags deny Deployment/helm-controller container manager",
+        ]);
+    });
+
+    it("error: fails on any finding not ignored, what Welkin only warns about too; off checks nothing", () => {
+        const e = thrownBy({ policyChecks: { mode: "error", ignore: ["minimum-replicas"], allowedRegistries: ["harbor.example.com/"] } });
+        assert.strictEqual(e.mode, "error");
+        assert.match(e.message, /^WelkinFlux "flux": what would be applied breaks 4 Welkin policies \(policyChecks\.mode is "error"; nothing was created\):\n {2}- \[image-registry, Welkin enforcement: warn\]/);
+        assert.deepStrictEqual(findingsFor({ patches: [DROPS_REQUESTS, LATEST], policyChecks: { mode: "off" } }), []);
     });
 });

@@ -7,6 +7,8 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
 import * as net from "net";
+import { PolicyMode } from "../components/args";
+import { DEFAULT_POLICY_MODE } from "../components/config/defaults";
 import { RecordingMocks, settle, unwrap, useMocks, withoutKubeconfig } from "./support/mocks";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -90,6 +92,15 @@ describe("Pulumi project files", () => {
         }
         const required = Object.entries(project.config).filter(([, d]) => d.default === undefined).map(([k]) => k).sort();
         assert.deepStrictEqual(required, ["clusterName"]);
+    });
+
+    it("default policyChecks to the component's own default, and describe every mode", () => {
+        // The CLI hands the program Pulumi.yaml's default, so it, not the component's, is what a stack gets.
+        const policyChecks = project.config.policyChecks;
+        assert.strictEqual(policyChecks.default, DEFAULT_POLICY_MODE);
+        for (const mode of Object.values(PolicyMode)) {
+            assert.match(policyChecks.description!, new RegExp(`\\b${mode} \\(`), `the description should say what ${mode} does`);
+        }
     });
 
     it("give each example stack only declared settings, of the declared type, and all required ones", () => {

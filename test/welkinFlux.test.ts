@@ -10,8 +10,10 @@ import { SERVICE_SETTLE_BOUND } from "../components/config/waits";
 import { readFluxBundle } from "../components/flux/bundle";
 import { WELKIN_ALLOWED_FLUX_CRDS } from "../components/render/welkinChanges";
 import { GITHUB_KNOWN_HOSTS } from "../components/render/githubKnownHosts";
+import { WelkinPolicyError } from "../components/steps/preflight";
 import { WelkinFlux } from "../components/welkinFlux";
 import { FAKE_PRIVATE_KEY, FAKE_PUBLIC_KEY, isSecretOutput, isSecretValue, RecordingMocks, Registration, reveal, settle, unwrap, useMocks, withoutKubeconfig } from "./support/mocks";
+import { DROPS_REQUESTS } from "./support/patchExamples";
 
 const KUBECONFIG = `
 apiVersion: v1
@@ -153,6 +155,62 @@ describe("WelkinFlux (unit, mocks)", () => {
         // With the registry allowed and single replicas waived, error mode lets the install through.
         await build({ ...args, policyChecks: { mode: "error", ignore: ["minimum-replicas"], allowedRegistries: ["ghcr.io/fluxcd/"] } }, "strict");
         assert.strictEqual(mocks.ofType(T.deployment).filter((d) => d.name.startsWith("strict-")).length, 4);
+    });
+
+    describe("step 0: the default policy mode (deny)", () => {
+        /** The preview's warnings while `body` runs, as pulumi.log.warn gets them. */
+        async function warnings(body: () => Promise<unknown>): Promise<string[]> {
+            const warn = pulumi.log.warn;
+            const logged: string[] = [];
+            pulumi.log.warn = async (message: string) => {
+                logged.push(message);
+            };
+            try {
+                await body();
+                await new Promise((r) => setTimeout(r, 50));
+            } finally {
+                pulumi.log.warn = warn;
+            }
+            return logged;
+        }
+
+        it("fails on a patch that drops a controller's resource requests, naming the object and the policy, with nothing registered", async () => {
+            await settle(mocks);
+            const before = mocks.registrations.length;
+            for (const policyChecks of [undefined, args.policyChecks]) {
+                assert.throws(
+                    () => new WelkinFlux("denied", { ...args, policyChecks, patches: [DROPS_REQUESTS] }),
+                    (e: unknown) => {
+                        assert.ok(e instanceof WelkinPolicyError, String(e));
+                        assert.strictEqual(e.mode, "deny");
+                        assert.match(e.message, /^WelkinFlux "denied": Welkin's Gatekeeper would deny what would be applied \(1 finding\), .*\(policyChecks\.mode is "deny", the default; nothing was created\):\n/);
+                        assert.match(e.message, /\n {2}- \[resource-requests, Welkin enforcement: deny\] Deployment\/kustomize-controller container manager: .* Fix: give the container CPU and memory requests in your patch/);
+                        assert.match(e.message, /policyChecks\.mode: "warn" only warns, or policyChecks\.ignore: \["resource-requests"\]/);
+                        return true;
+                    },
+                );
+            }
+            await settle(mocks);
+            assert.strictEqual(mocks.registrations.length, before, "nothing may be registered, not even the component");
+            assert.deepStrictEqual(mocks.registrations.filter((r) => r.name.startsWith("denied")), []);
+        });
+
+        it('"warn" mode does not fail on it: everything is created, and the preview warns naming the object', async () => {
+            const logged = await warnings(() => build({ ...args, policyChecks: { mode: "warn", ignore: ["minimum-replicas"] }, patches: [DROPS_REQUESTS] }, "warned"));
+            assert.strictEqual(mocks.ofType(T.deployment).filter((d) => d.name.startsWith("warned-")).length, 4);
+            const kustomize = mocks.ofType(T.deployment).find((d) => meta(d).name === "kustomize-controller")!;
+            const containers = (kustomize.inputs.spec as { template: { spec: { containers: { resources?: unknown }[] } } }).template.spec.containers;
+            assert.strictEqual(containers[0].resources, undefined, "the patch applied as written");
+            assert.deepStrictEqual(logged.filter((w) => w.includes("resource-requests")).length, 1, logged.join("\n"));
+            assert.match(logged.find((w) => w.includes("resource-requests"))!, /policyChecks: mode "warn".*\n {2}- resource-requests \(Welkin enforcement: deny\): .*Deployment\/kustomize-controller container manager/);
+        });
+
+        it("does not fail on what Welkin only warns about (an image registry not allowed): it is a preview warning", async () => {
+            const logged = await warnings(() => build({ ...args, policyChecks: { ignore: ["minimum-replicas"], allowedRegistries: ["harbor.example.com/"] } }, "registry"));
+            assert.strictEqual(mocks.ofType(T.deployment).filter((d) => d.name.startsWith("registry-")).length, 4);
+            assert.strictEqual(logged.length, 1, logged.join("\n"));
+            assert.match(logged[0], /^Welkin policy findings for what WelkinFlux applies \(policyChecks: mode "deny"; add a policy to ignore to silence it\):\n {2}- image-registry \(Welkin enforcement: warn\): /);
+        });
     });
 
     it("step 1: an ED25519 key registered read-only as a deploy key", async () => {

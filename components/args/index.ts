@@ -6,12 +6,16 @@ export { PolicyName } from "../policy/welkinPolicies";
 export { FluxVersion } from "../flux/releases";
 
 /** How the Welkin policy checks report (an `as const` object: an enum in the component schema). */
-export const PolicyMode = { Warn: "warn", Error: "error", Off: "off" } as const;
+export const PolicyMode = { Deny: "deny", Warn: "warn", Error: "error", Off: "off" } as const;
 export type PolicyMode = (typeof PolicyMode)[keyof typeof PolicyMode];
 
 /** Checks of what will be applied against Welkin's Gatekeeper policies, at preview. */
 export interface PolicyChecksArgs {
-    /** `warn` (default): one preview warning listing the findings; `error`: fail the preview on any; `off`. */
+    /**
+     * `deny` (default): fail the preview, with nothing created, on what Welkin's Gatekeeper denies
+     * (resource-requests, disallowed-tags), and warn about the rest; `warn`: only warn; `error`:
+     * fail the preview on any finding; `off`.
+     */
     mode?: PolicyMode;
     /** Policies not to report, e.g. `["minimum-replicas"]` (Flux controllers run one leader-elected replica). */
     ignore?: PolicyName[];

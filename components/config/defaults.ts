@@ -7,3 +7,9 @@ export const DEFAULT_BRANCH = "main";
 export const DEFAULT_GITHUB_HOST = "github.com";
 export const DEFAULT_SYNC_INTERVAL = "1m";
 export const DEFAULT_RSA_BITS = 4096;
+/**
+ * What Welkin's Gatekeeper denies fails the preview, before anything is created: applied, those
+ * pods would not be admitted, and `up` would fail only after the steps before the install had
+ * changed the cluster and the repository.
+ */
+export const DEFAULT_POLICY_MODE = "deny";

@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyChecksArgs, PolicyMode, PolicyName } from "../args";
 import { WELKIN_DEFAULT_ENFORCEMENT } from "../policy/welkinPolicies";
+import { DEFAULT_POLICY_MODE } from "./defaults";
 import { q } from "./fieldProblems";
 import { asSecret, objectArg, Resolved } from "./resolved";
 
@@ -30,8 +31,10 @@ function clusterAccessProblems(kubeconfig: unknown, kubeContext: unknown): strin
 
 function policyProblems(policy: Partial<PolicyChecksArgs>, mode: unknown): string[] {
     const problems: string[] = [];
-    if (!["warn", "error", "off"].includes(mode as string)) {
-        problems.push(`policyChecks.mode ${q(mode)} is not one of "warn" (default), "error" or "off".`);
+    const modes: string[] = Object.values(PolicyMode);
+    if (!modes.includes(mode as string)) {
+        const named = modes.map((m) => (m === DEFAULT_POLICY_MODE ? `"${m}" (default)` : `"${m}"`));
+        problems.push(`policyChecks.mode ${q(mode)} is not one of ${named.slice(0, -1).join(", ")} or ${named[named.length - 1]}.`);
     }
     const knownPolicies = Object.keys(WELKIN_DEFAULT_ENFORCEMENT);
     if (policy.ignore !== undefined && !Array.isArray(policy.ignore)) {
@@ -55,7 +58,7 @@ export function resolvePreflight(kubeconfig: unknown, kubeContext: unknown, pref
         problems.push(`preflight must be true or false; got ${q(preflight)}.`);
     }
     const policy = objectArg<PolicyChecksArgs>("policyChecks", policyChecks, problems, '{ mode: "warn" }');
-    const mode = policy.mode ?? "warn";
+    const mode: PolicyMode = policy.mode ?? DEFAULT_POLICY_MODE;
     problems.push(...policyProblems(policy, mode));
     return {
         value: {

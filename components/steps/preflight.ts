@@ -8,6 +8,7 @@ import { fluxCrds } from "../flux/bundle";
 import { fluxRelease } from "../flux/releases";
 import { KubeObject } from "../kube/object";
 import { podTemplate } from "../kube/podTemplate";
+import { deniedFindings, formatDenials } from "../policy/denials";
 import { checkWelkinPolicies, formatFindings, PolicyFinding } from "../policy/welkinPolicies";
 import { PreflightPlan } from "../preflight/clusterChecks";
 import { WelkinPreflight } from "../preflight/resource";
@@ -47,21 +48,30 @@ export function checkEnvironment(ctx: StepContext, inputs: { installObjects: Kub
 }
 
 export class WelkinPolicyError extends Error {
+    /**
+     * @param mode `deny`: `findings` are those Welkin's Gatekeeper denies; `error`: every finding
+     *   not ignored.
+     */
     constructor(
         readonly componentName: string,
         readonly findings: PolicyFinding[],
+        readonly mode: "deny" | "error" = "error",
     ) {
         super(
-            `WelkinFlux "${componentName}": what would be applied breaks ${findings.length} Welkin polic${findings.length === 1 ? "y" : "ies"} ` +
-                `(policyChecks.mode is "error"; nothing was created):\n${formatFindings(findings)}`,
+            mode === "deny"
+                ? `WelkinFlux "${componentName}": Welkin's Gatekeeper would deny what would be applied (${findings.length} finding${findings.length === 1 ? "" : "s"}), ` +
+                      `so the pods would not be admitted (policyChecks.mode is "deny", the default; nothing was created):\n${formatDenials(findings)}`
+                : `WelkinFlux "${componentName}": what would be applied breaks ${findings.length} Welkin polic${findings.length === 1 ? "y" : "ies"} ` +
+                      `(policyChecks.mode is "error"; nothing was created):\n${formatFindings(findings)}`,
         );
         this.name = "WelkinPolicyError";
     }
 }
 
 /**
- * The policy findings for the install objects: thrown as an error in "error" mode (before
- * anything is registered), otherwise returned for the component to warn about.
+ * The policy findings for the install objects, checked before anything is registered: in
+ * "deny" mode those Welkin's Gatekeeper denies are thrown and the rest returned, in "error" mode
+ * any is thrown; what is returned the component reports as warnings.
  */
 export function policyFindings(name: string, config: WelkinFluxConfig, installObjects: KubeObject[]): PolicyFinding[] {
     const p = config.policyChecks;
@@ -70,7 +80,11 @@ export function policyFindings(name: string, config: WelkinFluxConfig, installOb
     }
     const findings = checkWelkinPolicies(installObjects, { allowedRegistries: p.allowedRegistries }).filter((f) => !p.ignore.includes(f.policy));
     if (p.mode === "error" && findings.length > 0) {
-        throw new WelkinPolicyError(name, findings);
+        throw new WelkinPolicyError(name, findings, "error");
+    }
+    const denied = p.mode === "deny" ? deniedFindings(findings) : [];
+    if (denied.length > 0) {
+        throw new WelkinPolicyError(name, denied, "deny");
     }
     return findings;
 }

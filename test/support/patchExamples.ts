@@ -53,3 +53,13 @@ export const SCHEDULING: FluxPatchArgs = {
     ].join("\n"),
     target: { kind: "Deployment", labelSelector: "app.kubernetes.io/part-of=flux" },
 };
+
+/**
+ * Not a customisation to copy: a patch Welkin's Gatekeeper would deny (resource-requests), since
+ * it drops the controller's resources, requests and limits alike (with limits left, Kubernetes
+ * would give the pod requests equal to them). The default policy mode stops the preview on it.
+ */
+export const DROPS_REQUESTS: FluxPatchArgs = {
+    patch: ["- op: remove", "  path: /spec/template/spec/containers/0/resources"].join("\n"),
+    target: { kind: "Deployment", name: "kustomize-controller" },
+};
