@@ -4,9 +4,14 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as ts from "typescript";
-import { CONCURRENCY, RESOURCES, SCHEDULING } from "./support/patchExamples";
+import { CONCURRENCY, DROPS_REQUESTS, RESOURCES, SCHEDULING } from "./support/patchExamples";
 import { CYCLES, PLAIN_UP_AFTER_KILLED_DESTROY } from "./support/interruptions";
 import { README_FILE, readmeSection } from "./support/readme";
+import { PolicyMode } from "../components/args";
+import { resolveWelkinFluxConfig } from "../components/config";
+import { DEFAULT_POLICY_MODE } from "../components/config/defaults";
+import { renderFluxManifests } from "../components/render/fluxManifests";
+import { policyFindings } from "../components/steps/preflight";
 
 const ROOT = path.resolve(__dirname, "..");
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -78,6 +83,29 @@ describe("README", () => {
             `${PLAIN_UP_AFTER_KILLED_DESTROY} SIGKILL`,
         ];
         assert.deepStrictEqual(markedTable("interruption-matrix").map(([interrupted, signal]) => `${interrupted} ${signal}`).sort(), expected.sort());
+    });
+
+    it("documents the policy modes: the default, what each does, and the default's failure in Troubleshooting", () => {
+        const inputs = readmeSection("### Inputs (`WelkinFluxArgs`)").split("\n").find((l) => l.startsWith("| `policyChecks` |"));
+        assert.ok(inputs, "no policyChecks row");
+        assert.strictEqual(inputs.split("|")[3].trim().split(",")[0], `\`${DEFAULT_POLICY_MODE}\``);
+        const section = readmeSection("## Preflight and Welkin policies");
+        const table = section.slice(section.indexOf("| `mode` |"));
+        const modes = [...table.matchAll(/^\| `([a-z]+)`( \(default\))? \|/gm)].slice(1).map((m) => m[1] + (m[2] ?? ""));
+        assert.deepStrictEqual(modes, Object.values(PolicyMode).map((m) => (m === DEFAULT_POLICY_MODE ? `${m} (default)` : m)));
+        // The message as the code writes it, with the README's placeholders for the name and the count.
+        const config = resolveWelkinFluxConfig("flux", { clusterName: "dev", repository: { owner: "o", name: "r" }, patches: [DROPS_REQUESTS] });
+        const error = (() => {
+            try {
+                policyFindings("flux", config, renderFluxManifests(config).installObjects);
+            } catch (e) {
+                return e as Error;
+            }
+            assert.fail("the default mode should fail on a patch that drops the resource requests");
+        })();
+        const head = `${error.name}: ${error.message.split("\n")[0].replace(/:$/, "")}`.replace('"flux"', '"…"').replace("(1 finding)", "(N findings)");
+        const troubleshooting = readmeSection("## Troubleshooting").replace(/\s+/g, " ");
+        assert.ok(troubleshooting.includes(`**\`${head}\`** at preview`), `Troubleshooting should quote: ${head}`);
     });
 
     it("names the test command that .ci/run runs", () => {
