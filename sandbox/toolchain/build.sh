@@ -63,9 +63,15 @@ FLUX_SOURCE_VERSION=v1.9.4
 FLUX_KUSTOMIZE_VERSION=v1.9.4
 # Pulumi YAML's language host, for programs that use WelkinFlux from YAML (examples/yaml).
 PULUMI_YAML_VERSION=v1.25.0
+# OPA Gatekeeper, the admission Welkin runs: the proxy serves v3.17.0 and v3.23.1, not the 3.20.1
+# Welkin deploys, so the nearest newer one. gator (its offline tester) comes from the same module.
+GATEKEEPER_VERSION=v3.23.1
+# Our renderer of Welkin's Gatekeeper charts (modules/welkin-gatekeeper-render), built with Helm
+# v4.3.2's engine; keyed by the hash of its module, so a change to main.go builds it again.
+POLICY_RENDER_VERSION="helm-v4.3.2-$(cat "$MODULES/welkin-gatekeeper-render/"{go.mod,go.sum,main.go} | sha256sum | cut -c1-12)"
 APT_PACKAGES=(git openssh-server openssh-client)
 
-ALL_PARTS=(pulumi kubernetes kube etcd hnc kwok source-controller kustomize-controller yaml apt)
+ALL_PARTS=(pulumi kubernetes kube etcd hnc kwok gatekeeper policy-render source-controller kustomize-controller yaml apt)
 # What the sandbox tier (sandbox/lib/cluster.ts, test/e2e) runs; marked "sandbox" in the manifest.
 SANDBOX_PARTS=(pulumi kubernetes kube etcd hnc kwok)
 
@@ -73,7 +79,8 @@ SANDBOX_PARTS=(pulumi kubernetes kube etcd hnc kwok)
 part_dir() {
 	local prefix
 	case "$1" in
-	pulumi | etcd | hnc | kwok | source-controller | kustomize-controller) prefix=$1 ;;
+	pulumi | etcd | hnc | kwok | gatekeeper | source-controller | kustomize-controller) prefix=$1 ;;
+	policy-render) prefix=welkin-gatekeeper-render ;;
 	yaml) prefix=pulumi-language-yaml ;;
 	kubernetes) prefix=pulumi-resource-kubernetes ;;
 	kube) prefix=kubernetes ;;
@@ -90,6 +97,8 @@ part_bins() {
 	etcd) echo etcd ;;
 	hnc) echo hnc-manager ;;
 	kwok) echo kwok ;;
+	gatekeeper) echo gatekeeper gator ;;
+	policy-render) echo welkin-gatekeeper-render ;;
 	source-controller) echo source-controller ;;
 	kustomize-controller) echo kustomize-controller ;;
 	yaml) echo pulumi-language-yaml ;;
@@ -104,6 +113,8 @@ part_version() {
 	etcd) echo "$ETCD_VERSION" ;;
 	hnc) echo "$HNC_VERSION" ;;
 	kwok) echo "$KWOK_VERSION" ;;
+	gatekeeper) echo "$GATEKEEPER_VERSION" ;;
+	policy-render) echo "$POLICY_RENDER_VERSION" ;;
 	source-controller) echo "$FLUX_SOURCE_VERSION" ;;
 	kustomize-controller) echo "$FLUX_KUSTOMIZE_VERSION" ;;
 	yaml) echo "$PULUMI_YAML_VERSION" ;;
@@ -257,6 +268,22 @@ build_kwok() {
 		-o "$1/kwok" sigs.k8s.io/kwok/cmd/kwok
 }
 verify_kwok() { expect_output "$KWOK_VERSION" "$1/kwok" --version; }
+
+build_gatekeeper() {
+	log "  go build github.com/open-policy-agent/gatekeeper/v3{,/cmd/gator}@$GATEKEEPER_VERSION"
+	CGO_ENABLED=0 gobuild gatekeeper -ldflags "-s -w" -o "$1/gatekeeper" github.com/open-policy-agent/gatekeeper/v3
+	CGO_ENABLED=0 gobuild gatekeeper -ldflags "-s -w" -o "$1/gator" github.com/open-policy-agent/gatekeeper/v3/cmd/gator
+}
+verify_gatekeeper() {
+	expect_output "disable-cert-rotation" "$1/gatekeeper" --help &&
+		expect_output "enforcementAction|Usage" "$1/gator" test --help
+}
+
+build_policy-render() {
+	log "  go build modules/welkin-gatekeeper-render (Helm v4.3.2's engine)"
+	CGO_ENABLED=0 gobuild welkin-gatekeeper-render -ldflags "-s -w" -o "$1/welkin-gatekeeper-render" .
+}
+verify_policy-render() { expect_output "usage: welkin-gatekeeper-render" "$1/welkin-gatekeeper-render"; }
 
 # Both controllers come from modules/flux-controllers; the second links mostly from the first
 # one's build cache. Their module roots are the commands.
