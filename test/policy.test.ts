@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import { resolveWelkinFluxConfig } from "../components/config";
 import { KubeObject } from "../components/kube/object";
-import { checkWelkinPolicies, imageTag, selects, summarizeFindings } from "../components/policy/welkinPolicies";
+import { checkWelkinPolicies, disallowedTag, selects, summarizeFindings } from "../components/policy/welkinPolicies";
 import { renderFluxManifests } from "../components/render/fluxManifests";
 
 function deployment(name: string, container: Record<string, unknown>, replicas = 2, labels: Record<string, string> = { app: name }): KubeObject {
@@ -55,8 +55,8 @@ describe("Welkin policy checks", () => {
             deployment("c", good),
         ]);
         assert.deepStrictEqual(findings.map((f) => `${f.policy} ${f.enforcement} ${f.object}`), [
-            "resource-requests deny Deployment/a container main",
             "disallowed-tags deny Deployment/a container main",
+            "resource-requests deny Deployment/a container main",
             "network-policy warn Deployment/a",
             "disallowed-tags deny Deployment/b container main",
             "network-policy warn Deployment/b",
@@ -65,10 +65,27 @@ describe("Welkin policy checks", () => {
         assert.deepStrictEqual(checkWelkinPolicies([deployment("c", good), allowAll]), []);
     });
 
-    it("read image tags and label selectors as Kubernetes does", () => {
-        assert.strictEqual(imageTag("ghcr.io/fluxcd/source-controller:v1.1.2"), "v1.1.2");
-        assert.strictEqual(imageTag("registry.local:5000/app"), undefined);
-        assert.strictEqual(imageTag("registry.local:5000/app:1.0@sha256:abc"), "1.0");
+    it("read image tags as Welkin's disallowed-tags Rego does: a digest or a registry port counts as a tag", () => {
+        assert.strictEqual(disallowedTag("ghcr.io/fluxcd/source-controller:v1.1.2"), undefined);
+        assert.strictEqual(disallowedTag("ghcr.io/fluxcd/source-controller:latest"), "uses the latest tag");
+        assert.strictEqual(disallowedTag("ghcr.io/fluxcd/source-controller"), "has no tag (which means latest)");
+        assert.strictEqual(disallowedTag("ghcr.io/fluxcd/source-controller:v1-latest"), undefined);
+        assert.strictEqual(disallowedTag("ghcr.io/fluxcd/source-controller@sha256:abc"), undefined);
+        assert.strictEqual(disallowedTag("registry.local:5000/app"), undefined);
+    });
+
+    it("read requests on containers only, and honour Welkin's minimum-replicas annotation", () => {
+        const init = deployment("i", good);
+        const podSpec = (init.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+        podSpec.initContainers = [{ name: "init", image: "harbor.example.com/init:latest" }];
+        assert.deepStrictEqual(checkWelkinPolicies([init, allowAll]).map((f) => `${f.policy} ${f.object}`), ["disallowed-tags Deployment/i container init"]);
+        const single = deployment("r", good, 1);
+        assert.deepStrictEqual(checkWelkinPolicies([single, allowAll]).map((f) => f.policy), ["minimum-replicas"]);
+        single.metadata.annotations = { "elastisys.io/ignore-minimum-replicas": "" };
+        assert.deepStrictEqual(checkWelkinPolicies([single, allowAll]), []);
+    });
+
+    it("read label selectors as Kubernetes does", () => {
         assert.ok(selects({ matchLabels: { app: "x" } }, { app: "x", tier: "y" }));
         assert.ok(!selects({ matchLabels: { app: "x" } }, { app: "z" }));
         assert.ok(selects({ matchExpressions: [{ key: "app", operator: "In", values: ["x", "y"] }] }, { app: "y" }));

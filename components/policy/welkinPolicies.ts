@@ -47,13 +47,23 @@ export const WELKIN_DEFAULT_ENFORCEMENT: Record<PolicyFinding["policy"], WelkinE
 };
 
 const WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
+/** What Welkin's minimum-replicas constraint matches, and the annotation that exempts an object from it. */
+const REPLICATED_KINDS = new Set(["Deployment", "StatefulSet"]);
+const IGNORE_MINIMUM_REPLICAS = "elastisys.io/ignore-minimum-replicas";
+/** `opa.disallowedTags.tags` in Welkin's default config. */
+const DISALLOWED_TAGS = ["latest"];
 
-/** The tag of an image reference, or undefined when it has none (which means latest). */
-export function imageTag(image: string): string | undefined {
-    const withoutDigest = image.split("@")[0];
-    const lastSegment = withoutDigest.slice(withoutDigest.lastIndexOf("/") + 1);
-    const colon = lastSegment.indexOf(":");
-    return colon === -1 ? undefined : lastSegment.slice(colon + 1);
+/**
+ * Why Welkin's disallowed-tags rule refuses an image, or undefined. As Welkin's Rego reads it: the
+ * reference ends in a disallowed tag, or has no `:` at all. So a digest (`@sha256:…`) or a
+ * registry port counts as a tag, as it does at Welkin's admission.
+ */
+export function disallowedTag(image: string): string | undefined {
+    const tag = DISALLOWED_TAGS.find((t) => image.endsWith(`:${t}`));
+    if (tag !== undefined) {
+        return `uses the ${tag} tag`;
+    }
+    return image.includes(":") ? undefined : "has no tag (which means latest)";
 }
 
 /** Does a NetworkPolicy's podSelector select these labels? (matchLabels and matchExpressions) */
@@ -91,8 +101,9 @@ export function checkWelkinPolicies(objects: KubeObject[], options: PolicyOption
     for (const o of objects.filter((x) => WORKLOAD_KINDS.has(x.kind))) {
         const id = `${o.kind}/${o.metadata.name}`;
         const template = podTemplate(o);
-        const containers = [...(template?.spec?.containers ?? []), ...(template?.spec?.initContainers ?? [])];
-        for (const c of containers) {
+        const containers = template?.spec?.containers ?? [];
+        const initContainers = template?.spec?.initContainers ?? [];
+        for (const c of [...containers, ...initContainers]) {
             const where = `${id} container ${c.name}`;
             const image = c.image ?? "";
             if (options.allowedRegistries !== undefined && !options.allowedRegistries.some((r) => image.startsWith(r))) {
@@ -103,13 +114,17 @@ export function checkWelkinPolicies(objects: KubeObject[], options: PolicyOption
                         `Ask the platform administrator to allow ghcr.io/fluxcd, or mirror the images and set registry.`,
                 );
             }
+            const tagProblem = disallowedTag(image);
+            if (tagProblem !== undefined) {
+                add("disallowed-tags", where, `${where}: image ${image} ${tagProblem}; Welkin requires a pinned tag.`);
+            }
+        }
+        // Welkin's rule reads the containers only: init containers may go without requests.
+        for (const c of containers) {
             const requests = c.resources?.requests ?? {};
             if (requests.cpu === undefined || requests.memory === undefined) {
+                const where = `${id} container ${c.name}`;
                 add("resource-requests", where, `${where}: no CPU and memory requests; Welkin requires resources.requests on every container.`);
-            }
-            const tag = imageTag(image);
-            if (tag === undefined || tag === "latest") {
-                add("disallowed-tags", where, `${where}: image ${image} uses the latest tag; Welkin requires a pinned tag.`);
             }
         }
         const labels = template?.metadata?.labels ?? {};
@@ -121,7 +136,8 @@ export function checkWelkinPolicies(objects: KubeObject[], options: PolicyOption
             add("network-policy", id, `${id}: its pods are selected by no NetworkPolicy in ${namespace}; Welkin requires one.`);
         }
         const replicas = (o.spec as { replicas?: number }).replicas ?? 1;
-        if (o.kind === "Deployment" && replicas < 2) {
+        const ignored = Object.prototype.hasOwnProperty.call(o.metadata.annotations ?? {}, IGNORE_MINIMUM_REPLICAS);
+        if (REPLICATED_KINDS.has(o.kind) && replicas < 2 && !ignored) {
             add(
                 "minimum-replicas",
                 id,
