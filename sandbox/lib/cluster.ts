@@ -10,9 +10,9 @@ import * as yaml from "js-yaml";
 import { createCa, createClientCert, createServingCert, Identity, kubeconfigFor } from "./pki";
 import { freePort, startProcess, stopProcesses, waitFor } from "./processes";
 import { binary, missingSandboxBinaries, toolchainPart } from "./toolchain";
+import { startWelkinGatekeeper } from "./welkinGatekeeper";
 import {
     ADMIN,
-    allowedReposConstraintCrd,
     DEVELOPER,
     DEVELOPER_WITHOUT_CRDS,
     ExtraCrds,
@@ -66,17 +66,19 @@ interface Ports {
     api: number;
     hncMetrics: number;
     hncHealth: number;
+    gatekeeper: { webhook: number; health: number; metricsSink: number };
 }
 
 async function freePorts(): Promise<Ports> {
-    const [etcdClient, etcdPeer, api, hncMetrics, hncHealth] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-    return { etcdClient, etcdPeer, api, hncMetrics, hncHealth };
+    const [etcdClient, etcdPeer, api, hncMetrics, hncHealth, webhook, health, metricsSink] = await Promise.all(Array.from({ length: 8 }, () => freePort()));
+    return { etcdClient, etcdPeer, api, hncMetrics, hncHealth, gatekeeper: { webhook, health, metricsSink } };
 }
 
 /**
  * Starts a sandbox in stateDir (emptied first): etcd, kube-apiserver, kube-controller-manager,
  * kube-scheduler, HNC and kwok, every one on 127.0.0.1 under the pid files stopSandbox stops,
- * then Welkin's platform objects. Returns once the developer can work in production.
+ * then Welkin's platform objects and Welkin's admission (Gatekeeper with Welkin's policies).
+ * Returns once the developer can work in production.
  */
 export async function startSandbox(stateDir: string, log: (line: string) => void = (l) => console.error(l)): Promise<Sandbox> {
     const missing = missingSandboxBinaries();
@@ -98,6 +100,8 @@ export async function startSandbox(stateDir: string, log: (line: string) => void
     startKwok(stateDir, admin);
     log("sandbox: Welkin platform RBAC (production, staging, extra-workload-admins, crd-controller, user-crds)");
     await applyWelkinPlatform(stateDir, admin);
+    log(`sandbox: Gatekeeper ${toolchainPart("gatekeeper").version} webhook on https://127.0.0.1:${ports.gatekeeper.webhook} with Welkin's templates, constraints and webhook configuration`);
+    await startWelkinGatekeeper(stateDir, ports.gatekeeper, (objects) => applyObjects(admin, objects), (args, input) => kubectl(admin, args, input), admin);
     log(`sandbox: ready; developer kubeconfig ${sandbox.kubeconfigs.developer}`);
     return sandbox;
 }
@@ -205,10 +209,6 @@ function startKwok(stateDir: string, admin: string): void {
 async function applyWelkinPlatform(stateDir: string, admin: string): Promise<void> {
     const logs = path.join(stateDir, "logs");
     applyObjects(admin, welkinPlatformObjects().filter((o) => o.kind !== "HNCConfiguration"));
-    applyObjects(admin, [allowedReposConstraintCrd()]);
-    // Until its CRD is established, listing the constraints answers 429 and the preflight would
-    // note that it could not check the registry allowlist.
-    await waitFor("registry constraint CRD established", () => kubectl(admin, ["get", "crd", "k8sallowedrepos.constraints.gatekeeper.sh", "-o", "jsonpath={.status.conditions[?(@.type=='Established')].status}"]) === "True", 30_000);
     await waitFor("HNC ready (HNCConfiguration accepted)", () => {
         applyObjects(admin, welkinPlatformObjects().filter((o) => o.kind === "HNCConfiguration"));
         return true;

@@ -10,6 +10,7 @@ import * as path from "path";
 export const TOOLCHAIN_CACHE = process.env.WELKIN_TOOLCHAIN_CACHE ?? path.join(os.homedir(), ".cache", "welkin-flux");
 export const BUILD_SCRIPT = path.resolve(__dirname, "..", "toolchain", "build.sh");
 export const MANIFEST_FILE = path.join(TOOLCHAIN_CACHE, "toolchain-manifest.json");
+const RENDER_SOURCES = ["go.mod", "go.sum", "main.go"].map((f) => path.resolve(__dirname, "..", "toolchain", "modules", "welkin-gatekeeper-render", f));
 
 /** One build.sh part, as in the manifest. */
 export interface ToolchainPart {
@@ -52,7 +53,12 @@ function parseManifest(text: string, source: string): ToolchainManifest {
  * writes it afresh: it only looks at the cache, it builds nothing.
  */
 export function readManifest(): ToolchainManifest {
-    const sha = crypto.createHash("sha256").update(fs.readFileSync(BUILD_SCRIPT)).digest("hex");
+    // build.sh's scriptSha256: the script, then the renderer's source (its cache dir follows it).
+    const hash = crypto.createHash("sha256").update(fs.readFileSync(BUILD_SCRIPT));
+    for (const f of RENDER_SOURCES) {
+        hash.update(fs.readFileSync(f));
+    }
+    const sha = hash.digest("hex");
     if (fs.existsSync(MANIFEST_FILE)) {
         const m = parseManifest(fs.readFileSync(MANIFEST_FILE, "utf8"), MANIFEST_FILE);
         if (m.scriptSha256 === sha && m.cache === TOOLCHAIN_CACHE) {

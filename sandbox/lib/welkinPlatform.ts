@@ -1,4 +1,5 @@
-// Welkin's platform RBAC, HNC setup and registry constraint, reproduced for the sandbox.
+// Welkin's platform RBAC and HNC setup, reproduced for the sandbox (its admission, Gatekeeper
+// with Welkin's own policies, is welkinGatekeeper.ts).
 // Each object names the file of elastisys/compliantkubernetes-apps v0.50.1 it mirrors
 // (copies in shared/upstream/welkin/platform/, see its SOURCES.md), rendered with the values an
 // environment with Flux enabled has (user.fluxv2.enabled, gatekeeper.allowUserCRDs.enabled).
@@ -154,25 +155,7 @@ export function userCrdsResourceNameLimit(extraCRDs: ExtraCrds[]): Obj {
     };
 }
 
-/**
- * The CRD Gatekeeper generates from its K8sAllowedRepos ConstraintTemplate, so that a constraint
- * like helmfile.d/charts/gatekeeper/constraints/templates/image-registry/constraint.yaml can be
- * stored and read (the sandbox runs no Gatekeeper webhook; preflight only reads constraints).
- */
-export function allowedReposConstraintCrd(): Obj {
-    return {
-        apiVersion: "apiextensions.k8s.io/v1",
-        kind: "CustomResourceDefinition",
-        metadata: { name: "k8sallowedrepos.constraints.gatekeeper.sh" },
-        spec: {
-            group: "constraints.gatekeeper.sh",
-            names: { kind: "K8sAllowedRepos", listKind: "K8sAllowedReposList", plural: "k8sallowedrepos", singular: "k8sallowedrepos" },
-            scope: "Cluster",
-            versions: [{ name: "v1beta1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } }],
-        },
-    };
-}
-
+/** A registry constraint with Welkin's name (helmfile.d/charts/gatekeeper/constraints/templates/image-registry/constraint.yaml), for tests that replace Welkin's. */
 export function allowedReposConstraint(repos: string[], enforcementAction: "deny" | "warn" = "deny"): Obj {
     return {
         apiVersion: "constraints.gatekeeper.sh/v1beta1",

@@ -68,12 +68,13 @@ PULUMI_YAML_VERSION=v1.25.0
 GATEKEEPER_VERSION=v3.23.1
 # Our renderer of Welkin's Gatekeeper charts (modules/welkin-gatekeeper-render), built with Helm
 # v4.3.2's engine; keyed by the hash of its module, so a change to main.go builds it again.
-POLICY_RENDER_VERSION="helm-v4.3.2-$(cat "$MODULES/welkin-gatekeeper-render/"{go.mod,go.sum,main.go} | sha256sum | cut -c1-12)"
+RENDER_SOURCES=("$MODULES/welkin-gatekeeper-render/"{go.mod,go.sum,main.go})
+POLICY_RENDER_VERSION="helm-v4.3.2-$(cat "${RENDER_SOURCES[@]}" | sha256sum | cut -c1-12)"
 APT_PACKAGES=(git openssh-server openssh-client)
 
 ALL_PARTS=(pulumi kubernetes kube etcd hnc kwok gatekeeper policy-render source-controller kustomize-controller yaml apt)
 # What the sandbox tier (sandbox/lib/cluster.ts, test/e2e) runs; marked "sandbox" in the manifest.
-SANDBOX_PARTS=(pulumi kubernetes kube etcd hnc kwok)
+SANDBOX_PARTS=(pulumi kubernetes kube etcd hnc kwok gatekeeper policy-render)
 
 # part -> cache dir name (<name>-<version>) and the binaries that must be in its bin/
 part_dir() {
@@ -326,7 +327,9 @@ run_apt() {
 # ---------------------------------------------------------------------------------------------
 # The manifest: one JSON file naming every part, its version, bin dir and binaries, and whether
 # it is present. sandbox/lib/toolchain.ts reads it (and runs `build.sh --manifest` when it is
-# missing or was written by another version of this script, per scriptSha256).
+# missing or was written by another version of this script, per scriptSha256: the hash of this
+# script followed by the source of the one part built from this repository's own code, the
+# renderer, whose cache dir changes with it).
 MANIFEST="$CACHE/toolchain-manifest.json"
 
 json_str() {
@@ -354,7 +357,7 @@ in_list() {
 manifest_json() {
 	local part sep="" dir info built secs
 	printf '{\n  "format": 1,\n  "script": %s,\n  "scriptSha256": "%s",\n  "cache": %s,\n  "parts": [' \
-		"$(json_str "$SELF")" "$(sha256sum "$SELF" | cut -d' ' -f1)" "$(json_str "$CACHE")"
+		"$(json_str "$SELF")" "$(cat "$SELF" "${RENDER_SOURCES[@]}" | sha256sum | cut -d' ' -f1)" "$(json_str "$CACHE")"
 	for part in "${ALL_PARTS[@]}"; do
 		printf '%s\n    {"part": %s, "version": %s, ' "$sep" "$(json_str "$part")" "$(json_str "$(part_version "$part")")"
 		sep=,

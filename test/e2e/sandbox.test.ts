@@ -95,6 +95,8 @@ describe("sandbox (tier 3: real kube-apiserver, HNC, kwok and Pulumi engine)", f
     });
 
     it("real engine: preview fails when the registry constraint does not allow ghcr.io/fluxcd", async () => {
+        // Welkin's own constraint (the sandbox's Gatekeeper), put back for the tests after this one.
+        const welkins = JSON.parse(admin(["get", "k8sallowedrepos", "elastisys-require-harbor-registry", "-o", "json"]));
         applyObjects(fx.sandbox.kubeconfigs.admin, [allowedReposConstraint(["harbor.example.com/"], "deny")]);
         try {
             const s = await stack("registry", fx.sandbox.kubeconfigs.developer);
@@ -104,6 +106,7 @@ describe("sandbox (tier 3: real kube-apiserver, HNC, kwok and Pulumi engine)", f
             );
         } finally {
             admin(["delete", "k8sallowedrepos", "elastisys-require-harbor-registry"]);
+            applyObjects(fx.sandbox.kubeconfigs.admin, [{ apiVersion: welkins.apiVersion, kind: welkins.kind, metadata: { name: welkins.metadata.name }, spec: welkins.spec }]);
         }
     });
 });

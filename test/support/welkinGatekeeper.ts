@@ -1,8 +1,7 @@
-// Welkin's Gatekeeper policies as Welkin renders them, and Gatekeeper's own verdicts on objects:
-// welkin-gatekeeper-render (sandbox/toolchain/modules/welkin-gatekeeper-render) renders the
-// charts in ../shared/upstream/welkin/gatekeeper with Welkin's default config, and gator (built
-// from the same Gatekeeper module as the webhook) evaluates them offline.
-import { execFileSync, spawnSync } from "child_process";
+// Welkin's Gatekeeper policies as Welkin renders them (sandbox/lib/welkinGatekeeper.ts, which the
+// sandbox's webhook uses too), and Gatekeeper's own verdicts on objects: gator, built from the
+// same Gatekeeper module as the webhook, evaluates them offline.
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as os from "os";
@@ -10,9 +9,7 @@ import * as path from "path";
 import { KubeObject } from "../../components/kube/object";
 import { PolicyFinding, PolicyName } from "../../components/policy/welkinPolicies";
 import { findBinary, toolchainPart } from "../../sandbox/lib/toolchain";
-import { UPSTREAM_DIR } from "./upstream";
-
-export const WELKIN_GATEKEEPER_DIR = path.join(UPSTREAM_DIR, "welkin", "gatekeeper");
+import { renderWelkinGatekeeper } from "../../sandbox/lib/welkinGatekeeper";
 
 /** Welkin's constraint kinds, by the name welkin-flux gives the policy. */
 export const CONSTRAINT_POLICY: Readonly<Record<string, PolicyName>> = {
@@ -41,23 +38,12 @@ export interface RenderedPolicies {
 
 /**
  * Welkin's templates and constraints with its default config (workload cluster), the registry
- * list (`opa.imageRegistry.URL`, which Welkin leaves as `set-me`) set to `allowedRegistries`.
+ * list (`opa.imageRegistry.URL`, which Welkin leaves as `set-me`) set to `allowedRegistries`:
+ * what admission evaluates, with the sync config the network-policy rule reads as inventory.
  */
 export function renderWelkinPolicies(allowedRegistries: string[]): RenderedPolicies {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "welkin-policies-"));
-    try {
-        const override = path.join(dir, "registries.yaml");
-        fs.writeFileSync(override, yaml.dump({ opa: { imageRegistry: { URL: allowedRegistries } } }));
-        const out = execFileSync(findBinary("welkin-gatekeeper-render") as string, ["--values", override, WELKIN_GATEKEEPER_DIR], { encoding: "utf8" });
-        // What admission evaluates: templates, constraints and the sync config (the inventory the
-        // network-policy rule reads). Not the charts' hook Jobs and RBAC, nor mutations.
-        const docs = (yaml.loadAll(out) as KubeObject[]).filter(
-            (d) => d !== null && /^(templates|constraints|config)\.gatekeeper\.sh\//.test(d.apiVersion),
-        );
-        return { yaml: docs.map((d) => `---\n${yaml.dump(d)}`).join(""), constraints: docs.filter((d) => d.apiVersion.startsWith("constraints.")) };
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const { templates, constraints, config } = renderWelkinGatekeeper(allowedRegistries);
+    return { yaml: [...templates, ...constraints, ...config].map((d) => `---\n${yaml.dump(d)}`).join(""), constraints };
 }
 
 /** One verdict: which policy, on which object (and container), with which enforcement. */

@@ -3,11 +3,14 @@
 // feeds helmfile.d/values/gatekeeper/<release>.yaml.gotmpl, and the values that renders become
 // the values of the chart helmfile.d/charts/gatekeeper/<chart>, rendered by Helm's own engine.
 //
-//	welkin-gatekeeper-render [--environment workload_cluster] [--values file]... <welkin-gatekeeper-dir>
+//	welkin-gatekeeper-render [--environment workload_cluster] [--values file]... [--gatekeeper-chart dir] <welkin-gatekeeper-dir>
 //
 // <welkin-gatekeeper-dir> holds config/ and helmfile.d/ laid out as in
 // elastisys/compliantkubernetes-apps. The output is one YAML stream: the ConstraintTemplates,
 // the Constraints and what the charts install beside them, each document headed by `# Source: <chart>/<file>`.
+// With --gatekeeper-chart (upstream Gatekeeper's own chart, e.g. the Gatekeeper module's
+// manifest_staging/charts/gatekeeper), that chart too, with Welkin's gatekeeper.yaml.gotmpl:
+// Gatekeeper itself as Welkin configures it (its webhook configurations among it).
 package main
 
 import (
@@ -28,7 +31,8 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// A chart and the helmfile values template that feeds it. The pod-security chart is not
+// A chart (a folder of helmfile.d/charts/gatekeeper, or a path) and the helmfile values template
+// that feeds it. The pod-security chart is not
 // rendered: the values that give it namespaces come from outside helmfile.d/values/gatekeeper,
 // and with its defaults it renders only mutations that match no namespace.
 type release struct {
@@ -50,28 +54,37 @@ func main() {
 	environment := flag.String("environment", "workload_cluster", "helmfile environment: workload_cluster or service_cluster")
 	var extra valueFiles
 	flag.Var(&extra, "values", "a YAML file merged over the platform config (repeatable), e.g. to set what the config leaves as set-me")
+	gatekeeperChart := flag.String("gatekeeper-chart", "", "upstream Gatekeeper's chart, to render with Welkin's gatekeeper.yaml.gotmpl too")
 	flag.Parse()
 	if flag.NArg() != 1 {
-		fmt.Fprintln(os.Stderr, "usage: welkin-gatekeeper-render [--environment workload_cluster] [--values file]... <welkin-gatekeeper-dir>")
+		fmt.Fprintln(os.Stderr, "usage: welkin-gatekeeper-render [--environment workload_cluster] [--values file]... [--gatekeeper-chart dir] <welkin-gatekeeper-dir>")
 		os.Exit(2)
 	}
-	if err := run(flag.Arg(0), *environment, extra); err != nil {
+	if err := run(flag.Arg(0), *environment, extra, *gatekeeperChart); err != nil {
 		fmt.Fprintln(os.Stderr, "welkin-gatekeeper-render:", err)
 		os.Exit(1)
 	}
 }
 
-func run(root, environment string, extra []string) error {
+func run(root, environment string, extra []string, gatekeeperChart string) error {
 	config, err := platformConfig(root, environment, extra)
 	if err != nil {
 		return err
 	}
-	for _, r := range releases {
+	all := releases
+	if gatekeeperChart != "" {
+		all = append(all, release{chart: gatekeeperChart, values: "gatekeeper.yaml.gotmpl"})
+	}
+	for _, r := range all {
 		values, err := helmfileValues(filepath.Join(root, "helmfile.d", "values", "gatekeeper"), r.values, config, environment)
 		if err != nil {
 			return fmt.Errorf("values for chart %s: %w", r.chart, err)
 		}
-		rendered, err := renderChart(filepath.Join(root, "helmfile.d", "charts", "gatekeeper", r.chart), values)
+		dir := r.chart
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(root, "helmfile.d", "charts", "gatekeeper", r.chart)
+		}
+		rendered, err := renderChart(dir, values)
 		if err != nil {
 			return fmt.Errorf("chart %s: %w", r.chart, err)
 		}
