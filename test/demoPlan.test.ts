@@ -9,7 +9,7 @@ import * as path from "path";
 import { demoBuildPlan, demoToolchainParts } from "../sandbox/demo";
 import { buildPlan, COLD_BUILD_SECONDS_2_CORES, describeBuildPlan, readManifest, roughDuration, ToolchainManifest } from "../sandbox/lib/toolchain";
 
-const DEMO_PARTS = ["pulumi", "kubernetes", "kube", "etcd", "hnc", "kwok", "source-controller", "kustomize-controller"];
+const DEMO_PARTS = ["pulumi", "kubernetes", "kube", "etcd", "hnc", "kwok", "gatekeeper", "policy-render", "source-controller", "kustomize-controller"];
 
 describe("the demo's toolchain plan", () => {
     let work: string;
@@ -41,13 +41,13 @@ describe("the demo's toolchain plan", () => {
         assert.deepStrictEqual(demoToolchainParts(readManifest()), DEMO_PARTS);
     });
 
-    it("on a fresh machine announces all eight parts and the measured cold time on 2 cores", () => {
+    it("on a fresh machine announces all ten parts and the measured cold time on 2 cores", () => {
         const plan = demoBuildPlan(manifestWith(path.join(work, "empty"), []));
         assert.deepStrictEqual(plan.missing, DEMO_PARTS);
-        assert.strictEqual(plan.seconds, 255 + 598 + 470 + 31 + 67 + 70 + 200 + 47);
+        assert.strictEqual(plan.seconds, 255 + 598 + 470 + 31 + 67 + 70 + 354 + 120 + 200 + 47);
         assert.strictEqual(
             describeBuildPlan(plan, 2),
-            "building 8 missing parts (pulumi, kubernetes, kube, etcd, hnc, kwok, source-controller, kustomize-controller): about 29 minutes on 2 cores",
+            "building 10 missing parts (pulumi, kubernetes, kube, etcd, hnc, kwok, gatekeeper, policy-render, source-controller, kustomize-controller): about 37 minutes on 2 cores",
         );
     });
 
@@ -56,8 +56,11 @@ describe("the demo's toolchain plan", () => {
         // A part whose bin dir lost one binary is missing again.
         fs.rmSync(path.join(m.parts.find((p) => p.part === "hnc")!.binDir!, "hnc-manager"));
         const plan = demoBuildPlan(m);
-        assert.deepStrictEqual(plan.missing, ["kubernetes", "kube", "hnc", "source-controller", "kustomize-controller"]);
-        assert.strictEqual(describeBuildPlan(plan, 2), "building 5 missing parts (kubernetes, kube, hnc, source-controller, kustomize-controller): about 23 minutes on 2 cores");
+        assert.deepStrictEqual(plan.missing, ["kubernetes", "kube", "hnc", "gatekeeper", "policy-render", "source-controller", "kustomize-controller"]);
+        assert.strictEqual(
+            describeBuildPlan(plan, 2),
+            "building 7 missing parts (kubernetes, kube, hnc, gatekeeper, policy-render, source-controller, kustomize-controller): about 31 minutes on 2 cores",
+        );
     });
 
     it("says nothing is to build once all are there", () => {

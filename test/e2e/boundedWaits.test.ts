@@ -3,12 +3,14 @@
 // within readinessTimeout with the pod's reason, where the kubernetes provider alone would wait
 // 10 minutes; pods the API server refuses (here a namespace quota with no room) fail the up at
 // once, before their Deployments change, naming the API server's reason. Each then recovers with
-// the cause removed.
+// the cause removed. Last, Welkin's own admission (the sandbox's Gatekeeper with Welkin's
+// policies): a patch that drops a controller's requests fails the preview by default, and with
+// the policy check off the up fails at once with Gatekeeper's message.
 import * as assert from "assert";
 import { Stack } from "@pulumi/pulumi/automation";
 import { FluxPatchArgs } from "../../components/args";
 import { destroyWithPreview, upWithPreview } from "../../sandbox/lib/programStack";
-import { CONCURRENCY } from "../support/patchExamples";
+import { CONCURRENCY, DROPS_REQUESTS } from "../support/patchExamples";
 import { sandboxFixture } from "../support/sandboxFixture";
 
 const STACK = "e2e-bounded";
@@ -76,6 +78,33 @@ describe("bounded waits: controllers that can never become ready fail the up wit
         const recovered = await timedUp();
         assert.strictEqual(recovered.code, 0, recovered.output);
         const destroyed = await destroyWithPreview(STACK, fx.pulumiDir);
+        assert.strictEqual(destroyed.code, 0, destroyed.stdout + destroyed.stderr);
+    });
+
+    it("a patch Welkin's Gatekeeper denies (requests dropped) fails the preview, creating nothing; with policyChecks off, the up fails at once with Gatekeeper's message", async () => {
+        const fresh = await fx.programStack(`${STACK}-denied`, { settings: { readinessTimeout: `${BOUND_SECONDS}s` }, structured: { patches: [DROPS_REQUESTS] } });
+        const denied = /Welkin's Gatekeeper would deny what would be applied[\s\S]*\[resource-requests, Welkin enforcement: deny\] Deployment\/kustomize-controller container manager/;
+        await assert.rejects(fresh.preview(), denied);
+        const refused = await upWithPreview(`${STACK}-denied`, fx.pulumiDir);
+        assert.notStrictEqual(refused.code, 0, "the up must fail");
+        assert.match(refused.stdout + refused.stderr, denied);
+        const resources = (await fresh.exportStack()).deployment.resources ?? [];
+        assert.ok(resources.every((r: { type: string }) => r.type.startsWith("pulumi:")), `created: ${resources.map((r: { type: string }) => r.type).join(", ")}`);
+
+        // The user's choice: no check. Gatekeeper, not the component, then refuses the pods.
+        await fresh.setConfig("policyChecks", { value: "off" });
+        const started = Date.now();
+        const up = await upWithPreview(`${STACK}-denied`, fx.pulumiDir);
+        const seconds = (Date.now() - started) / 1000;
+        const output = up.stdout + up.stderr;
+        assert.notStrictEqual(up.code, 0, output);
+        assert.match(output, /the pods of Deployment flux-system\/kustomize-controller would be refused \(HTTP 403: admission webhook "validation\.gatekeeper\.sh" denied the request: \[elastisys-require-resource-requests\] The container named <manager> has no resource requests/);
+        assert.match(output, /the cluster's admission policies refuse it: change the patch that causes it/);
+        assert.ok(seconds < BOUND_SECONDS + 90, `refused after ${seconds} s`);
+        console.log(`      (Gatekeeper's refusal after ${seconds.toFixed(0)} s, the ${BOUND_SECONDS} s bound not reached)`);
+
+        await fresh.removeConfig("patches");
+        const destroyed = await destroyWithPreview(`${STACK}-denied`, fx.pulumiDir);
         assert.strictEqual(destroyed.code, 0, destroyed.stdout + destroyed.stderr);
     });
 });
