@@ -60,7 +60,7 @@ describe("the component schema (for Pulumi YAML, Python, Go, C#)", function () {
         assert.deepStrictEqual(values(ref(deployKey.algorithm)), ["ECDSA", "ED25519", "RSA"]);
         const policy = schema.types[ref(r.inputProperties.policyChecks)].properties!;
         assert.deepStrictEqual(values(ref(policy.mode)), ["deny", "error", "off", "warn"]);
-        assert.deepStrictEqual(values(ref(policy.ignore)), ["disallowed-tags", "image-registry", "minimum-replicas", "network-policy", "resource-requests"]);
+        assert.deepStrictEqual(values(ref(policy.ignore)), ["disallowed-tags", "image-registry", "load-balancer-service", "localhost-seccomp", "minimum-replicas", "network-policy", "resource-requests"]);
         assert.deepStrictEqual(values(ref(r.inputProperties.fluxVersion)), [...SUPPORTED_FLUX_VERSIONS].sort());
         assert.strictEqual(schema.resources["welkin-flux:index:WelkinFlux"].description?.startsWith("Flux CD installed on an Elastisys Welkin environment"), true);
     });

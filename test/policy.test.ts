@@ -85,6 +85,17 @@ describe("Welkin policy checks", () => {
         assert.deepStrictEqual(checkWelkinPolicies([single, allowAll]), []);
     });
 
+    it("flag a LoadBalancer Service and a Localhost seccomp profile, which Welkin denies", () => {
+        const lb: KubeObject = { apiVersion: "v1", kind: "Service", metadata: { name: "webhook-receiver", namespace: "flux-system" }, spec: { type: "LoadBalancer" } };
+        const clusterIp: KubeObject = { ...lb, metadata: { name: "source-controller", namespace: "flux-system" }, spec: { type: "ClusterIP" } };
+        const localhost = deployment("s", good);
+        (localhost.spec as { template: { spec: Record<string, unknown> } }).template.spec.securityContext = { seccompProfile: { type: "Localhost", localhostProfile: "p.json" } };
+        assert.deepStrictEqual(
+            checkWelkinPolicies([lb, clusterIp, localhost, allowAll]).map((f) => `${f.policy} ${f.enforcement} ${f.object}`),
+            ["localhost-seccomp deny Deployment/s", "load-balancer-service deny Service/webhook-receiver"],
+        );
+    });
+
     it("read label selectors as Kubernetes does", () => {
         assert.ok(selects({ matchLabels: { app: "x" } }, { app: "x", tier: "y" }));
         assert.ok(!selects({ matchLabels: { app: "x" } }, { app: "z" }));

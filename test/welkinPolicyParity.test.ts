@@ -74,7 +74,10 @@ const DEPLOYMENT_EDITS: ((pick: <T>(xs: readonly T[]) => T, n: number) => Op[])[
     (pick) => [{ op: "add", path: "/spec/replicas", value: pick([1, 2, 3]) }],
     () => [{ op: "add", path: "/metadata/annotations", value: { "elastisys.io/ignore-minimum-replicas": "true" } }],
     (_pick, n) => [{ op: "add", path: "/spec/template/metadata/labels/team", value: `team-${n % 2}` }],
+    // The pod's profile: the containers' own RuntimeDefault the component keeps (restricted Pod Security).
+    (pick) => [{ op: "add", path: "/spec/template/spec/securityContext", value: { seccompProfile: pick(SECCOMP) } }],
 ];
+const SECCOMP = [{ type: "Localhost", localhostProfile: "profiles/flux.json" }, { type: "RuntimeDefault" }, { type: "Unconfined" }];
 
 function sidecar(name: string, image: string, resources: object | undefined): Op {
     return resources === undefined ? { name, image } : { name, image, resources };
@@ -99,6 +102,10 @@ function generatedPatches(seed: number): FluxPatchArgs[] {
         const n = seed * 10 + i;
         const ops = [pick(DEPLOYMENT_EDITS)(pick, n), ...(next() < 0.5 ? [pick(DEPLOYMENT_EDITS)(pick, n + 5)] : [])].flat();
         patches.push({ patch: JSON.stringify(ops), target: { kind: "Deployment", name: pick(CONTROLLERS) } });
+    }
+    if (next() < 0.3) {
+        const service = pick(["source-controller", "notification-controller", "webhook-receiver"]);
+        patches.push({ patch: JSON.stringify([{ op: "add", path: "/spec/type", value: pick(["LoadBalancer", "NodePort", "ClusterIP"]) }]), target: { kind: "Service", name: service } });
     }
     // Flux selects every pod with allow-egress and allow-scraping: a pod is left uncovered only
     // when both are narrowed.

@@ -13,7 +13,7 @@ export type PolicyMode = (typeof PolicyMode)[keyof typeof PolicyMode];
 export interface PolicyChecksArgs {
     /**
      * `deny` (default): fail the preview, with nothing created, on what Welkin's Gatekeeper denies
-     * (resource-requests, disallowed-tags), and warn about the rest; `warn`: only warn; `error`:
+     * (resource-requests, disallowed-tags, load-balancer-service, localhost-seccomp), and warn about the rest; `warn`: only warn; `error`:
      * fail the preview on any finding; `off`.
      */
     mode?: PolicyMode;

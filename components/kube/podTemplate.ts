@@ -7,11 +7,17 @@ export interface Container {
     image?: string;
     args?: string[];
     resources?: { requests?: Record<string, unknown> };
+    securityContext?: SecurityContext;
+}
+
+/** The part of a pod's or container's securityContext the checks read. */
+export interface SecurityContext {
+    seccompProfile?: { type?: string };
 }
 
 interface PodTemplate {
     metadata?: { labels?: Record<string, string> };
-    spec?: { containers?: Container[]; initContainers?: Container[]; imagePullSecrets?: { name: string }[] };
+    spec?: { containers?: Container[]; initContainers?: Container[]; imagePullSecrets?: { name: string }[]; securityContext?: SecurityContext };
 }
 
 /** The object's own pod template (not a copy), or undefined for kinds without one. */

@@ -10,6 +10,8 @@ export const POLICY_FIX: Record<PolicyName, string> = {
     "image-registry": "ask the platform administrator to allow ghcr.io/fluxcd, or mirror the images and set registry",
     "network-policy": "select the pods with a NetworkPolicy in their namespace (Flux's own select its controllers: check a patch that changes their labels or those NetworkPolicies)",
     "minimum-replicas": "run at least 2 replicas, or ignore the policy (Flux's controllers run one leader-elected replica by design)",
+    "load-balancer-service": "keep the Service's type ClusterIP in your patch; ask the platform administrator how to expose it (an Ingress)",
+    "localhost-seccomp": "use seccompProfile type RuntimeDefault, as Flux does, in your patch",
 };
 
 /** Only the findings whose Welkin enforcement is deny. */

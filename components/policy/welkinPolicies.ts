@@ -3,7 +3,7 @@
 // Gatekeeper constraints of elastisys/compliantkubernetes-apps v0.50.1
 // (helmfile.d/charts/gatekeeper/...) with the enforcement of its default config.
 import { KubeObject } from "../kube/object";
-import { podTemplate } from "../kube/podTemplate";
+import { podTemplate, SecurityContext } from "../kube/podTemplate";
 
 type WelkinEnforcement = "deny" | "warn";
 
@@ -14,6 +14,8 @@ export const PolicyName = {
     DisallowedTags: "disallowed-tags",
     NetworkPolicy: "network-policy",
     MinimumReplicas: "minimum-replicas",
+    LoadBalancerService: "load-balancer-service",
+    LocalhostSeccomp: "localhost-seccomp",
 } as const;
 export type PolicyName = (typeof PolicyName)[keyof typeof PolicyName];
 
@@ -44,6 +46,8 @@ export const WELKIN_DEFAULT_ENFORCEMENT: Record<PolicyFinding["policy"], WelkinE
     "resource-requests": "deny", // opa.resourceRequests
     "disallowed-tags": "deny", // opa.disallowedTags (latest)
     "minimum-replicas": "warn", // opa.minimumDeploymentReplicas (min 2)
+    "load-balancer-service": "deny", // opa.rejectLoadBalancerService
+    "localhost-seccomp": "deny", // disallowLocalhostSeccomp, always on in a workload cluster
 };
 
 const WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"]);
@@ -118,6 +122,12 @@ export function checkWelkinPolicies(objects: KubeObject[], options: PolicyOption
             if (tagProblem !== undefined) {
                 add("disallowed-tags", where, `${where}: image ${image} ${tagProblem}; Welkin requires a pinned tag.`);
             }
+            if (usesLocalhostSeccomp(c.securityContext)) {
+                add("localhost-seccomp", where, `${where}: uses a Localhost seccompProfile, which Welkin does not allow.`);
+            }
+        }
+        if (usesLocalhostSeccomp(template?.spec?.securityContext)) {
+            add("localhost-seccomp", id, `${id}: its pod template uses a Localhost seccompProfile, which Welkin does not allow.`);
         }
         // Welkin's rule reads the containers only: init containers may go without requests.
         for (const c of containers) {
@@ -146,7 +156,15 @@ export function checkWelkinPolicies(objects: KubeObject[], options: PolicyOption
             );
         }
     }
+    for (const svc of objects.filter((x) => x.kind === "Service" && (x.spec as { type?: string } | undefined)?.type === "LoadBalancer")) {
+        const id = `Service/${svc.metadata.name}`;
+        add("load-balancer-service", id, `${id}: type LoadBalancer, which Welkin does not allow; keep Flux's Services ClusterIP.`);
+    }
     return findings;
+}
+
+function usesLocalhostSeccomp(securityContext: SecurityContext | undefined): boolean {
+    return securityContext?.seccompProfile?.type === "Localhost";
 }
 
 const POLICY_SUMMARY: Record<PolicyFinding["policy"], string> = {
@@ -155,6 +173,8 @@ const POLICY_SUMMARY: Record<PolicyFinding["policy"], string> = {
     "disallowed-tags": "images with the latest tag",
     "network-policy": "pods selected by no NetworkPolicy",
     "minimum-replicas": "fewer than 2 replicas (expected for Flux: one leader-elected replica per controller)",
+    "load-balancer-service": "Services of type LoadBalancer",
+    "localhost-seccomp": "pods or containers with a Localhost seccompProfile",
 };
 
 // Known exceptions: findings that hold for every Flux install and need no action. Flux

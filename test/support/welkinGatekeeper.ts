@@ -18,6 +18,8 @@ export const CONSTRAINT_POLICY: Readonly<Record<string, PolicyName>> = {
     K8sDisallowedTags: "disallowed-tags",
     K8sRequireNetworkPolicy: "network-policy",
     K8sMinimumReplicas: "minimum-replicas",
+    K8sRejectLoadBalancerService: "load-balancer-service",
+    K8sDisallowLocalhostSeccomp: "localhost-seccomp",
 };
 
 /** What the binaries the parity needs lack, as "<binary> (build.sh <part>)"; empty when built. */
@@ -60,8 +62,8 @@ interface GatorResult {
     violatingObject: KubeObject;
 }
 
-/** Welkin's messages name the container first, in angle brackets ("The container named <manager> …"). */
-const CONTAINER_POLICIES = new Set<string>(["image-registry", "resource-requests", "disallowed-tags"]);
+/** Welkin's messages name a container in angle brackets ("The container named <manager> …", "The initContainer named <init> …"). */
+const CONTAINER = /[cC]ontainer(?: named)? <([^>]+)>/;
 
 /** Gatekeeper's verdicts on `objects` (the Namespace they live in included), one per object and container. */
 export function gatorVerdicts(policies: RenderedPolicies, objects: KubeObject[]): Verdict[] {
@@ -79,7 +81,7 @@ export function gatorVerdicts(policies: RenderedPolicies, objects: KubeObject[])
             results.map((r) => {
                 const policy = CONSTRAINT_POLICY[r.constraint.kind] ?? r.constraint.kind;
                 const id = `${r.violatingObject.kind}/${r.violatingObject.metadata.name}`;
-                const container = CONTAINER_POLICIES.has(policy) ? /<([^>]+)>/.exec(r.msg)?.[1] : undefined;
+                const container = CONTAINER.exec(r.msg)?.[1];
                 return { policy, object: container === undefined ? id : `${id} container ${container}`, enforcement: r.enforcementAction };
             }),
         );
