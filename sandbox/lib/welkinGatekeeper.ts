@@ -14,6 +14,7 @@ import { binary, toolchainPart } from "./toolchain";
 
 export const WELKIN_GATEKEEPER_DIR = path.resolve(__dirname, "..", "..", "..", "shared", "upstream", "welkin", "gatekeeper");
 export const GATEKEEPER_NAMESPACE = "gatekeeper-system";
+const GATEKEEPER_POD = "gatekeeper-controller-manager-sandbox";
 
 /**
  * What the sandbox's platform administrator sets where Welkin's config says `set-me`
@@ -72,13 +73,45 @@ export function renderWelkinGatekeeper(allowedRegistries: string[], withGatekeep
     }
 }
 
+interface ManagerTemplate {
+    metadata?: { labels?: Record<string, string> };
+    spec?: { serviceAccountName?: string; containers?: { name: string; image?: string; args?: string[] }[] };
+}
+
+/** The pod template of Gatekeeper's webhook Deployment as Welkin renders it. */
+function managerTemplate(gatekeeper: KubeObject[]): ManagerTemplate {
+    const manager = gatekeeper.find((o) => o.kind === "Deployment" && o.metadata.name === "gatekeeper-controller-manager");
+    const template = (manager?.spec as { template?: ManagerTemplate } | undefined)?.template;
+    if (template?.spec?.containers?.[0] === undefined) {
+        throw new Error("Gatekeeper's chart rendered no gatekeeper-controller-manager Deployment with a container");
+    }
+    return template;
+}
+
+/**
+ * The Pod the webhook process stands for (kwok runs it on its node). Gatekeeper writes its status
+ * objects owned by its own Pod: with Gatekeeper's fake pod (`--debug-use-fake-pod`) the owner does
+ * not exist, the garbage collector deletes each status as Gatekeeper writes it, and that loop
+ * (hundreds of writes a minute) slowed every foreground deletion in the cluster.
+ */
+function managerPod(gatekeeper: KubeObject[]): KubeObject {
+    const template = managerTemplate(gatekeeper);
+    return {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: GATEKEEPER_POD, namespace: GATEKEEPER_NAMESPACE, labels: template.metadata?.labels ?? {} },
+        spec: {
+            nodeName: "kwok-node-0",
+            serviceAccountName: template.spec?.serviceAccountName,
+            automountServiceAccountToken: false,
+            containers: (template.spec?.containers ?? []).map((c) => ({ name: c.name, image: c.image })),
+        },
+    };
+}
+
 /** The flags of Gatekeeper's webhook Deployment as Welkin renders it, less those the sandbox sets itself. */
 function welkinWebhookArgs(gatekeeper: KubeObject[]): string[] {
-    const manager = gatekeeper.find((o) => o.kind === "Deployment" && o.metadata.name === "gatekeeper-controller-manager");
-    const args = (manager?.spec as { template?: { spec?: { containers?: { args?: string[] }[] } } } | undefined)?.template?.spec?.containers?.[0]?.args;
-    if (args === undefined) {
-        throw new Error("Gatekeeper's chart rendered no gatekeeper-controller-manager Deployment with args");
-    }
+    const args = managerTemplate(gatekeeper).spec?.containers?.[0]?.args ?? [];
     // Listeners, certificates and metrics are the sandbox's; the mutation webhook is left out
     // (Welkin's mutations come from its pod-security chart, which is not rendered).
     const sandboxOwned = /^--(port|host|health-addr|prometheus-port|metrics-backend|metrics-addr|disable-cert-rotation|cert-dir)=|^--operation=mutation-webhook$/;
@@ -117,6 +150,7 @@ export async function startWelkinGatekeeper(stateDir: string, ports: GatekeeperP
     kubectl(["apply", "--server-side", "-f", "-"], fs.readdirSync(crdDir).map((f) => fs.readFileSync(path.join(crdDir, f), "utf8")).join("\n---\n"));
     apply([{ apiVersion: "v1", kind: "Namespace", metadata: { name: GATEKEEPER_NAMESPACE, labels: { "admission.gatekeeper.sh/ignore": "no-self-managing" } } }]);
     await waitFor("Gatekeeper CRDs established", () => kubectl(["get", "crd", "constrainttemplates.templates.gatekeeper.sh", "-o", "jsonpath={.status.conditions[?(@.type=='Established')].status}"]) === "True", 30_000);
+    apply([...rendered.gatekeeper.filter((o) => o.kind === "ServiceAccount" && o.metadata.namespace === GATEKEEPER_NAMESPACE), managerPod(rendered.gatekeeper)]);
 
     const certs = path.join(stateDir, "gatekeeper", "certs");
     fs.mkdirSync(certs, { recursive: true });
@@ -134,7 +168,6 @@ export async function startWelkinGatekeeper(stateDir: string, ports: GatekeeperP
             // sandbox runs no audit (it only reports on what is already admitted), so this does.
             "--operation=generate",
             `--kubeconfig=${admin}`,
-            "--debug-use-fake-pod",
             "--host=127.0.0.1",
             `--port=${ports.webhook}`,
             `--cert-dir=${certs}`,
@@ -146,7 +179,7 @@ export async function startWelkinGatekeeper(stateDir: string, ports: GatekeeperP
             "--otlp-metric-interval=24h",
             `--api-cache-dir=${path.join(stateDir, "gatekeeper", "cache")}`,
         ],
-        { POD_NAMESPACE: GATEKEEPER_NAMESPACE },
+        { POD_NAMESPACE: GATEKEEPER_NAMESPACE, POD_NAME: GATEKEEPER_POD },
     );
     const logFile = path.join(stateDir, "logs", "gatekeeper.log");
     apply(rendered.templates);
