@@ -15,12 +15,11 @@ const PROCESSES = path.resolve(__dirname, "..", "sandbox", "lib", "processes");
 function startOwner(stateDir: string, options: { sleepers: number; emptyFolderFirst?: boolean; releaseAfterStart?: boolean }): Promise<{ owner: childProcess.ChildProcess; sleepers: number[] }> {
     const script = `
         require("ts-node").register({ transpileOnly: true });
-        const fs = require("fs");
         const p = require(${JSON.stringify(PROCESSES)});
         const dir = ${JSON.stringify(stateDir)};
         p.stopWhenOwnerDies(dir);
         // As startSandbox does: it empties the folder before it starts anything.
-        if (${Boolean(options.emptyFolderFirst)}) fs.rmSync(dir, { recursive: true, force: true });
+        if (${Boolean(options.emptyFolderFirst)}) p.emptyStateDir(dir);
         const pids = [];
         for (let i = 0; i < ${options.sleepers}; i++) pids.push(p.startProcess(dir, "sleeper-" + i, "sleep", ["600"]));
         // As the demo does once its sandbox has started: it stays up for the next run.

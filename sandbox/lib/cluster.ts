@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { createCa, createClientCert, createServingCert, Identity, kubeconfigFor } from "./pki";
-import { freePort, startProcess, stopProcesses, waitFor } from "./processes";
+import { emptyStateDir, freePort, startProcess, stopProcesses, waitFor } from "./processes";
 import { binary, missingSandboxBinaries, toolchainPart } from "./toolchain";
 import { startWelkinGatekeeper } from "./welkinGatekeeper";
 import {
@@ -85,9 +85,7 @@ export async function startSandbox(stateDir: string, log: (line: string) => void
     if (missing.length > 0) {
         throw new Error(`the sandbox toolchain is incomplete, missing: ${missing.join(", ")}. Run sandbox/toolchain/build.sh.`);
     }
-    // The owner watch (processes.ts) puts its pid file back within a second, possibly while this
-    // removes the folder (ENOTEMPTY, seen once in a CI run): Node then retries the removal.
-    fs.rmSync(stateDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+    emptyStateDir(stateDir);
     const ports = await freePorts();
     const sandbox = writeCredentials(stateDir, `https://127.0.0.1:${ports.api}`, log);
     const admin = sandbox.kubeconfigs.admin;

@@ -5,6 +5,14 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 
+/**
+ * Empties a sandbox's folder before it starts. The owner watch puts its pid file back within a
+ * second, possibly while this removes the folder (ENOTEMPTY, seen in CI runs): Node then retries.
+ */
+export function emptyStateDir(stateDir: string): void {
+    fs.rmSync(stateDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+}
+
 export function startProcess(stateDir: string, name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): number {
     const logs = path.join(stateDir, "logs");
     const pids = path.join(stateDir, "pids");
