@@ -9,7 +9,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { createCa, createClientCert, createServingCert, Identity, kubeconfigFor } from "./pki";
 import { emptyStateDir, freePort, startProcess, stopProcesses, waitFor } from "./processes";
-import { binary, missingSandboxBinaries, toolchainPart } from "./toolchain";
+import { binary, goModuleDir, missingSandboxBinaries, toolchainPart } from "./toolchain";
 import { startWelkinGatekeeper } from "./welkinGatekeeper";
 import {
     ADMIN,
@@ -43,8 +43,7 @@ export function applyObjects(kubeconfig: string, objects: unknown[], extra: stri
 
 /** HNC's CRDs, from the module the toolchain built hnc-manager from (its version: build.sh's manifest). */
 function hncCrds(): string {
-    const modCache = childProcess.execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim();
-    const dir = path.join(modCache, "sigs.k8s.io", `hierarchical-namespaces@${toolchainPart("hnc").version}`, "config", "crd", "bases");
+    const dir = path.join(goModuleDir("sigs.k8s.io/hierarchical-namespaces", toolchainPart("hnc").version), "config", "crd", "bases");
     if (!fs.existsSync(dir)) {
         throw new Error(`HNC CRDs not found in ${dir}: run sandbox/toolchain/build.sh hnc`);
     }

@@ -73,6 +73,12 @@ export function readManifest(): ToolchainManifest {
     return parseManifest(out, `${BUILD_SCRIPT} --manifest`);
 }
 
+/** Where the Go module cache holds `module` at `version` (the source a part was built from: its CRDs, its charts). */
+export function goModuleDir(module: string, version: string): string {
+    const modCache = childProcess.execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim();
+    return path.join(modCache, ...module.split("/").slice(0, -1), `${module.split("/").pop()}@${version}`);
+}
+
 export function toolchainPart(part: string): ToolchainPart {
     const found = readManifest().parts.find((p) => p.part === part);
     if (found === undefined) {

@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { KubeObject } from "../../components/kube/object";
 import { startProcess, waitFor } from "./processes";
-import { binary, toolchainPart } from "./toolchain";
+import { binary, goModuleDir, toolchainPart } from "./toolchain";
 
 export const WELKIN_GATEKEEPER_DIR = path.resolve(__dirname, "..", "..", "..", "shared", "upstream", "welkin", "gatekeeper");
 export const GATEKEEPER_NAMESPACE = "gatekeeper-system";
@@ -25,8 +25,7 @@ export const SANDBOX_ALLOWED_REGISTRIES = ["harbor.example.com", "quay.io/jetsta
 
 /** The Go module the gatekeeper binary was built from: its CRDs and its Helm chart. */
 function gatekeeperModuleDir(): string {
-    const modCache = childProcess.execFileSync("go", ["env", "GOMODCACHE"], { encoding: "utf8" }).trim();
-    const dir = path.join(modCache, "github.com", "open-policy-agent", "gatekeeper", `v3@${toolchainPart("gatekeeper").version}`);
+    const dir = goModuleDir("github.com/open-policy-agent/gatekeeper/v3", toolchainPart("gatekeeper").version);
     if (!fs.existsSync(dir)) {
         throw new Error(`Gatekeeper's module is not in ${dir}: run sandbox/toolchain/build.sh gatekeeper`);
     }
